@@ -1,0 +1,83 @@
+"""Who may act where: the caller's active role assignments, loaded once per request.
+
+Lists are filtered in SQL with these ids (a plain ``IN`` on indexed foreign keys); single objects
+are checked with django-guardian in ``compounds.permissions``.
+"""
+
+from dataclasses import dataclass, field
+
+from django.db.models import Q
+
+from governance.accounts.roles import Role
+
+
+@dataclass
+class Scopes:
+    system_admin: bool = False
+    districts: set[int] = field(default_factory=set)
+    subdistricts: set[int] = field(default_factory=set)
+    communities: set[int] = field(default_factory=set)
+    resident_compounds: set[int] = field(default_factory=set)
+
+    @property
+    def is_staff(self) -> bool:
+        return self.system_admin or bool(self.districts or self.subdistricts or self.communities)
+
+    def compound_q(self, prefix: str = "", *, manage: bool = True) -> Q:
+        """A filter on compounds (through ``prefix``) this caller manages, or also lives in."""
+        if self.system_admin:
+            return Q()
+        q = Q(pk__in=[])
+        if self.communities:
+            q |= Q(**{f"{prefix}community_id__in": self.communities})
+        if self.subdistricts:
+            q |= Q(**{f"{prefix}community__subdistrict_id__in": self.subdistricts})
+        if self.districts:
+            q |= Q(**{f"{prefix}community__subdistrict__district_id__in": self.districts})
+        if not manage and self.resident_compounds:
+            q |= Q(**{f"{prefix}id__in": self.resident_compounds})
+        return q
+
+    def community_q(self, prefix: str = "") -> Q:
+        if self.system_admin:
+            return Q()
+        q = Q(pk__in=[])
+        if self.communities:
+            q |= Q(**{f"{prefix}id__in": self.communities})
+        if self.subdistricts:
+            q |= Q(**{f"{prefix}subdistrict_id__in": self.subdistricts})
+        if self.districts:
+            q |= Q(**{f"{prefix}subdistrict__district_id__in": self.districts})
+        return q
+
+
+def scopes_for(user) -> Scopes:
+    if not getattr(user, "is_authenticated", False):
+        return Scopes()
+    cached = getattr(user, "_linli_scopes", None)
+    if cached is not None:
+        return cached
+    from .models import RoleAssignment
+
+    scopes = Scopes(system_admin=user.is_superuser)
+    rows = RoleAssignment.objects.filter(user=user, ended_at__isnull=True).values_list(
+        "role", "district_id", "subdistrict_id", "community_id", "compound_id"
+    )
+    for role, district_id, subdistrict_id, community_id, compound_id in rows:
+        if role == Role.SYSTEM_ADMIN:
+            scopes.system_admin = True
+        elif role == Role.DISTRICT_ADMIN:
+            scopes.districts.add(district_id)
+        elif role == Role.SUBDISTRICT_ADMIN:
+            scopes.subdistricts.add(subdistrict_id)
+        elif role == Role.COMMUNITY_OFFICER:
+            scopes.communities.add(community_id)
+        elif role == Role.RESIDENT:
+            scopes.resident_compounds.add(compound_id)
+    user._linli_scopes = scopes
+    return scopes
+
+
+def forget_scopes(user) -> None:
+    if hasattr(user, "_linli_scopes"):
+        del user._linli_scopes

@@ -1,0 +1,28 @@
+"""Small helpers shared by page views."""
+
+from django.core.paginator import Paginator
+from django.http import HttpResponseNotAllowed
+
+
+def method_not_allowed(request, *methods):
+    """Call after the access helper, so out-of-scope callers get 404 for every method first."""
+    if request.method not in methods:
+        return HttpResponseNotAllowed(methods)
+    return None
+
+
+def paginate(request, queryset, per_page=50):
+    """A bounded page: ``?page=`` beyond the end shows the last page instead of failing."""
+    try:
+        size = min(max(int(request.GET.get("size", per_page)), 10), 200)
+    except ValueError:
+        size = per_page
+    paginator = Paginator(queryset, size)
+    return paginator.get_page(request.GET.get("page"))
+
+
+def querystring_without(request, *keys) -> str:
+    params = request.GET.copy()
+    for key in keys:
+        params.pop(key, None)
+    return params.urlencode()

@@ -1,0 +1,8 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class IssuesConfig(AppConfig):
+    verbose_name = _("Resident issues")
+    name = "governance.issues"
+    label = "issues"

@@ -1,0 +1,147 @@
+"""Shared fixtures: the world and the named cast (STYLE.md §12).
+
+The world: one district with two subdistricts; community A (subdistrict 1) with compound A1,
+community B (subdistrict 2) with compound B1; each compound has two buildings of households.
+
+The cast:
+- ``resident``: verified owner in A1 (household ``home``);
+- ``neighbour``: verified owner of another household in A1;
+- ``stranger``: registered, no household, no role;
+- ``officer``: community officer of A;
+- ``other_officer``: community officer of B;
+- ``subdistrict_admin``: admin of subdistrict 1 (sees A, not B);
+- ``district_admin``: admin of the district (sees both);
+- ``system_admin``.
+Later issues add the party member, branch secretary and property clerk here.
+
+Tests that need PostgreSQL or Redis are marked and skip (with the reason) on SQLite or without
+REDIS_URL; with LINLI_REQUIRE_SERVICES=1 (CI) a missing service fails the run instead.
+"""
+
+import os
+import shutil
+
+import pytest
+from django.conf import settings
+
+from compounds import services as place_services
+from governance.accounts.roles import Role
+
+from . import factories
+
+REQUIRE = os.environ.get("LINLI_REQUIRE_SERVICES") == "1"
+
+
+def pytest_collection_modifyitems(config, items):
+    reasons = {}
+    if not settings.IS_POSTGRES:
+        reasons["postgres"] = "needs PostgreSQL: set DATABASE_URL=postgres://… (CI does)"
+    if not settings.REDIS_URL:
+        reasons["redis"] = "needs Redis: set REDIS_URL=redis://… (CI does)"
+    if not shutil.which("chromium") and not os.path.exists("/usr/bin/chromium"):
+        reasons["browser"] = "needs Debian's chromium (apt-get install chromium; .ci/run installs it)"
+    for item in items:
+        for marker, reason in reasons.items():
+            if marker in item.keywords:
+                if REQUIRE:
+                    raise pytest.UsageError(f"LINLI_REQUIRE_SERVICES=1 but {item.nodeid} {reason}")
+                item.add_marker(pytest.mark.skip(reason=reason))
+
+
+@pytest.fixture(autouse=True)
+def _media_root(tmp_path, settings):
+    settings.MEDIA_ROOT = tmp_path / "media"
+
+
+@pytest.fixture(autouse=True)
+def _locmem_email(settings):
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+
+
+@pytest.fixture
+def world(db):
+    district = factories.DistrictFactory(code="WD", name="西陵区")
+    s1 = factories.SubdistrictFactory(district=district, code="WS1", name="学院街道")
+    s2 = factories.SubdistrictFactory(district=district, code="WS2", name="云集街道")
+    a = factories.CommunityFactory(subdistrict=s1, code="WA", name="东湾社区")
+    b = factories.CommunityFactory(subdistrict=s2, code="WB", name="安居社区")
+    a1 = factories.CompoundFactory(community=a, code="WA1", name="江工塑院小区")
+    b1 = factories.CompoundFactory(community=b, code="WB1", name="安居小区")
+    households = {}
+    for compound in (a1, b1):
+        for bn in ("1 号楼", "2 号楼"):
+            building = factories.BuildingFactory(compound=compound, name=bn)
+            for room in ("101", "102"):
+                households[(compound.code, bn, room)] = factories.HouseholdFactory(building=building, room=room)
+    return type(
+        "World",
+        (),
+        {
+            "district": district,
+            "s1": s1,
+            "s2": s2,
+            "a": a,
+            "b": b,
+            "a1": a1,
+            "b1": b1,
+            "households": households,
+            "home": households[("WA1", "1 号楼", "101")],
+            "next_door": households[("WA1", "1 号楼", "102")],
+            "b_home": households[("WB1", "1 号楼", "101")],
+        },
+    )
+
+
+def _staff(role, scope, **kwargs):
+    user = factories.UserFactory(**kwargs)
+    place_services.role_grant(user=user, role=role, scope=scope)
+    return user
+
+
+@pytest.fixture
+def officer(world):
+    return _staff(Role.COMMUNITY_OFFICER, world.a, username="officer", display_name="陈晓燕")
+
+
+@pytest.fixture
+def other_officer(world):
+    return _staff(Role.COMMUNITY_OFFICER, world.b, username="other_officer", display_name="孙丽")
+
+
+@pytest.fixture
+def subdistrict_admin(world):
+    return _staff(Role.SUBDISTRICT_ADMIN, world.s1, username="subdistrict_admin")
+
+
+@pytest.fixture
+def district_admin(world):
+    return _staff(Role.DISTRICT_ADMIN, world.district, username="district_admin")
+
+
+@pytest.fixture
+def system_admin(world):
+    return _staff(Role.SYSTEM_ADMIN, None, username="system_admin")
+
+
+def _verified(user, household, officer):
+    residency = place_services.residency_claim(user=user, household=household, relation="owner")
+    return place_services.residency_verify(actor=officer, residency=residency)
+
+
+@pytest.fixture
+def resident(world, officer):
+    user = factories.UserFactory(username="resident", display_name="张秀英", phone="13812341234")
+    _verified(user, world.home, officer)
+    return user
+
+
+@pytest.fixture
+def neighbour(world, officer):
+    user = factories.UserFactory(username="neighbour", display_name="李建华")
+    _verified(user, world.next_door, officer)
+    return user
+
+
+@pytest.fixture
+def stranger(world):
+    return factories.UserFactory(username="stranger", display_name="路人")

@@ -1,0 +1,1 @@
+"""volunteers: arrives with its issue; the app exists now so the layout tells the model."""
