@@ -94,3 +94,35 @@ def buildings_with_figures(compound: Compound) -> QuerySet[Building]:
         n_households=_subcount(Household, "building"),
         n_verified=_subcount(Residency, "household__building", Q(status=ResidencyStatus.VERIFIED)),
     ).order_by("name")
+
+
+def compound_history(compound: Compound, limit: int = 100) -> list[dict]:
+    """The audit trail of a compound, its buildings and households, newest first (one query each)."""
+    from django.utils.translation import gettext_lazy as _
+
+    from .models import Building, Household
+
+    change = {"+": _("Created"), "~": _("Changed"), "-": _("Deleted")}
+    sources = (
+        (Compound.history.filter(id=compound.pk), Compound._meta.verbose_name, lambda r: r.name),
+        (Building.history.filter(compound_id=compound.pk), Building._meta.verbose_name, lambda r: r.name),
+        (
+            Household.history.filter(building__compound_id=compound.pk).select_related("building"),
+            Household._meta.verbose_name,
+            lambda r: f"{r.building.name} {r.unit} {r.room} · {r.exclusive_area} m²",
+        ),
+    )
+    rows = []
+    for qs, kind, label in sources:
+        for record in qs.select_related("history_user").order_by("-history_date")[:limit]:
+            rows.append(
+                {
+                    "when": record.history_date,
+                    "who": record.history_user,
+                    "change": change.get(record.history_type, record.history_type),
+                    "kind": kind,
+                    "label": label(record),
+                }
+            )
+    rows.sort(key=lambda r: r["when"], reverse=True)
+    return rows[:limit]

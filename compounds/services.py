@@ -175,7 +175,7 @@ def residency_claim(*, user, household: Household, relation: str, note: str = ""
                 notification_send(
                     user=officer,
                     kind=kinds.RESIDENCY_SUBMITTED,
-                    params={"resident": user.name, "household": str(household)},
+                    params={"resident": user.name, "household": f"{household.building.compound.name} {household}"},
                     url=reverse("compounds:residency-detail", args=[residency.pk]),
                 )
     except IntegrityError:
@@ -199,7 +199,7 @@ def _decide(*, actor, residency: Residency, status: str, reason: str = "") -> Re
         # simple_history records queryset updates only through save(); keep the trail complete.
         residency.save(update_fields=["status"])
         params = {
-            "household": str(residency.household),
+            "household": f"{compound.name} {residency.household}",
             "community": str(compound.community),
             "officer": actor.name if actor else "",
             "reason": reason,

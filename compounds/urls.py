@@ -9,6 +9,7 @@ urlpatterns = [
     path("compounds/new/", views.compound_create, name="compound-create"),
     path("compounds/<int:pk>/", views.compound_detail, name="compound-detail"),
     path("compounds/<int:pk>/edit/", views.compound_edit, name="compound-edit"),
+    path("compounds/<int:pk>/history/", views.compound_history, name="compound-history"),
     path("compounds/<int:pk>/households/", views.compound_households, name="compound-households"),
     path("compounds/<int:pk>/import/", views.compound_import, name="compound-import"),
     path("compounds/<int:pk>/buildings/new/", views.building_create, name="building-create"),

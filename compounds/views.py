@@ -131,6 +131,16 @@ def compound_edit(request, pk):
 
 
 @login_required
+def compound_history(request, pk):
+    compound = access_compound(request.user, pk, manage=True)
+    if response := method_not_allowed(request, "GET"):
+        return response
+    return render(
+        request, "compounds/compound_history.html", {"compound": compound, "rows": selectors.compound_history(compound)}
+    )
+
+
+@login_required
 def compound_households(request, pk):
     compound = access_compound(request.user, pk, manage=True)
     if response := method_not_allowed(request, "GET"):
