@@ -160,7 +160,9 @@ def validate(name: str, data: bytes) -> tuple[list[dict], list[RowError]]:
         elif not (Decimal("0.01") <= area <= Decimal("99999.99")):
             row_errors.append(RowError(number, "exclusive_area", _("Must be between 0.01 and 99999.99 m².")))
         key = (values["building"], values["unit"], values["room"])
-        if not row_errors:
+        address_ok = not any(e.column in ("building", "unit", "room") for e in row_errors)
+        if address_ok:
+            # Checked even when the area is wrong, so one upload reports every problem at once.
             if key in seen:
                 row_errors.append(
                     RowError(number, "room", _("Same building, unit and room as row %(row)s.") % {"row": seen[key]})
