@@ -1,3 +1,5 @@
+import math
+
 from django import template
 from django.utils.html import format_html
 
@@ -49,3 +51,11 @@ def bs(field):
     if field.help_text:
         attrs["aria-describedby"] = f"{field.auto_id}_help"
     return field.as_widget(attrs=attrs)
+
+
+@register.filter
+def minutes(delta):
+    """A timedelta in whole minutes, rounded up (django-axes gives the lock-out's cool-off as one)."""
+    if not delta:
+        return ""
+    return math.ceil(delta.total_seconds() / 60)
