@@ -13,6 +13,14 @@ from django.core.management.base import BaseCommand
 from governance.celery import app
 
 
+def embedded_beat() -> beat.EmbeddedService:
+    # `celery beat` imports the task modules before it schedules anything (loader.init_worker);
+    # without that the scheduler finds no task by name and only sends a message to the in-memory
+    # broker, which nobody reads, so no periodic job would ever run in the demo.
+    app.loader.import_default_modules()
+    return beat.EmbeddedService(app, thread=True, scheduler_cls=beat.Scheduler)
+
+
 class Command(BaseCommand):
     help = "Run the development server with beat's schedule firing in a background thread."
 
@@ -23,7 +31,6 @@ class Command(BaseCommand):
         if not settings.CELERY_TASK_ALWAYS_EAGER:
             self.stderr.write("REDIS_URL is set: run `celery -A governance worker -B` beside this server.")
         else:
-            service = beat.EmbeddedService(app, thread=True, scheduler_cls=beat.Scheduler)
-            service.start()
+            embedded_beat().start()
             self.stdout.write(f"Periodic jobs: {', '.join(sorted(settings.CELERY_BEAT_SCHEDULE))} (in-process).")
         call_command("runserver", addrport, use_reloader=False, use_threading=True)
