@@ -122,7 +122,11 @@ def _normalise_area(raw: str) -> Decimal | None:
         return None
     if not value.is_finite():
         return None
-    return value.quantize(Decimal("0.01"))
+    try:
+        return value.quantize(Decimal("0.01"))
+    except InvalidOperation:
+        # Too many digits to hold to the cent (e.g. 1e400): out of range, and reported as such.
+        return value
 
 
 def validate(name: str, data: bytes) -> tuple[list[dict], list[RowError]]:

@@ -52,6 +52,11 @@ def households_managed(user) -> QuerySet[Household]:
 def households_visible(user) -> QuerySet[Household]:
     """Officers see the households they manage; a resident sees the ones they live in."""
     scopes = scopes_for(user)
+    qs = Household.objects.select_related("building", "building__compound")
+    if scopes.system_admin:
+        # compound_q() is the empty Q() for system admins, and Q() | x is just x: OR-ing in
+        # the caller's own households below would narrow "everything" down to those.
+        return qs
     q = scopes.compound_q("building__compound__")
     if getattr(user, "is_authenticated", False):
         q |= Q(
@@ -59,7 +64,7 @@ def households_visible(user) -> QuerySet[Household]:
                 user=user, status__in=[ResidencyStatus.PENDING, ResidencyStatus.VERIFIED]
             ).values("household_id")
         )
-    return Household.objects.filter(q).select_related("building", "building__compound")
+    return qs.filter(q)
 
 
 def households_with_residents(qs: QuerySet[Household]) -> QuerySet[Household]:

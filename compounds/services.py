@@ -81,8 +81,8 @@ def role_grant(*, user, role: str, scope=None, actor=None) -> RoleAssignment:
 
 @transaction.atomic
 def role_revoke(*, assignment: RoleAssignment, actor=None) -> None:
-    """End an assignment and withdraw its object permissions, unless another active assignment
-    of the same role over the same place still needs them."""
+    """End an assignment and withdraw its object permissions. (A person holds at most one active
+    assignment of a role over a place — a unique constraint — so no other assignment needs them.)"""
     updated = RoleAssignment.objects.filter(pk=assignment.pk, ended_at__isnull=True).update(ended_at=timezone.now())
     if not updated:
         return

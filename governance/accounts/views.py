@@ -1,20 +1,51 @@
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
+from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import HttpResponse, HttpResponseRedirect
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import check_for_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 from django.views.i18n import set_language as django_set_language
 
+from governance.http import method_not_allowed
+
 from . import services
-from .forms import ProfileForm, RegisterForm
+from .forms import LoginForm, ProfileForm, RegisterForm
 from .models import NotificationChannel
 from .notifications import kinds
+
+
+class LoginView(auth_views.LoginView):
+    """Log in, and keep the language the person chose: a language picked on this device before
+    logging in becomes the account's; otherwise the account's language applies on this device."""
+
+    template_name = "accounts/login.html"
+    authentication_form = LoginForm
+    redirect_authenticated_user = True
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        user = form.get_user()
+        chosen = self.request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME)
+        if chosen in dict(settings.LANGUAGES):
+            services.user_set_language(user=user, language=chosen)
+        elif user.language in dict(settings.LANGUAGES):
+            response.set_cookie(
+                settings.LANGUAGE_COOKIE_NAME,
+                user.language,
+                max_age=settings.LANGUAGE_COOKIE_AGE,
+                path=settings.LANGUAGE_COOKIE_PATH,
+                domain=settings.LANGUAGE_COOKIE_DOMAIN,
+                secure=settings.LANGUAGE_COOKIE_SECURE,
+                httponly=settings.LANGUAGE_COOKIE_HTTPONLY,
+                samesite=settings.LANGUAGE_COOKIE_SAMESITE,
+            )
+        return response
 
 
 def register(request):
@@ -100,8 +131,12 @@ def notification_list(request):
 
 
 @login_required
-@require_POST
 def notification_read(request, pk=None):
+    if pk is not None:
+        # Someone else's notification does not exist for you, whatever the method (404 before 405).
+        get_object_or_404(request.user.notifications, pk=pk)
+    if response := method_not_allowed(request, "POST"):
+        return response
     services.notification_mark_read(user=request.user, notification_id=pk)
     if request.htmx:
         return HttpResponse(status=204, headers={"HX-Refresh": "true"})
@@ -112,12 +147,11 @@ def notification_read(request, pk=None):
 
 
 @login_required
-@require_GET
 def notification_open(request, pk):
-    """Mark one notification read and follow its link (404 for someone else's)."""
-    from django.shortcuts import get_object_or_404
-
+    """Mark one notification read and follow its link (404 for someone else's, whatever the method)."""
     notification = get_object_or_404(request.user.notifications, pk=pk)
+    if response := method_not_allowed(request, "GET"):
+        return response
     services.notification_mark_read(user=request.user, notification_id=notification.pk)
     return redirect(notification.url or "accounts:notifications")
 
