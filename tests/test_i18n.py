@@ -1,0 +1,725 @@
+"""Internationalisation: "Every page renders in both languages with no untranslated UI strings".
+
+Four layers, cheapest first:
+a. the Chinese catalogue (locale/zh_Hans/LC_MESSAGES/django.po) has no untranslated, fuzzy or
+   obsolete entry, and every translation keeps its source's placeholders;
+b. the committed binary catalogue (django.mo, what Django reads) says exactly what the .po says;
+c. every string marked for translation in templates/ and in our Python packages is in the .po
+   with a translation (templates through Django's own ``templatize`` + xgettext, as makemessages
+   does; Python through ``ast``);
+d. every page, discovered from the URL resolver, is rendered as the cast member it is meant for
+   in Chinese and in English: the Chinese page shows no English UI word, the English page no
+   Chinese character that is not data (fixture names) or the language switcher's "简体中文".
+A new page URL that is neither rendered here nor excluded with a reason fails (d).
+
+After adding or changing strings:
+    DEBUG=1 .venv/bin/python manage.py makemessages -l zh_Hans --no-location --ignore=.venv \
+        --ignore=static --ignore=staticfiles --ignore=var --ignore=tests --ignore=test-artifacts --ignore=docs
+    (translate the new entries in locale/zh_Hans/LC_MESSAGES/django.po, glossary in DOMAIN.md)
+    DEBUG=1 .venv/bin/python manage.py compilemessages --ignore=.venv
+"""
+
+import ast
+import re
+import shutil
+import subprocess
+from dataclasses import dataclass
+from html.parser import HTMLParser
+from pathlib import Path
+from typing import Any
+
+import polib
+import pytest
+from django.conf import settings
+from django.contrib.auth.tokens import default_token_generator
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import URLResolver, get_resolver, reverse
+from django.utils.encoding import force_bytes
+from django.utils.http import urlsafe_base64_encode
+from django.utils.translation.template import templatize
+
+from compounds import importer
+from compounds import services as place_services
+from compounds.models import (
+    Building,
+    Community,
+    Compound,
+    District,
+    Household,
+    HouseholdImport,
+    Residency,
+    Subdistrict,
+)
+from governance.accounts.models import User
+
+from . import factories
+
+ROOT = Path(settings.BASE_DIR)
+CATALOGUE = ROOT / "locale" / "zh_Hans" / "LC_MESSAGES"
+PO_PATH = CATALOGUE / "django.po"
+MO_PATH = CATALOGUE / "django.mo"
+TEMPLATES = ROOT / "templates"
+PY_PACKAGES = ("governance", "compounds", "committees", "volunteers")
+
+# --------------------------------------------------------------------------------------------
+# a. the catalogue
+
+
+@pytest.fixture(scope="module")
+def po():
+    return polib.pofile(str(PO_PATH))
+
+
+_NAMED = re.compile(r"%\((\w+)\)[-#0 +]*\d*(?:\.\d+)?[sdifrxXeEgGc]")
+_POSITIONAL = re.compile(r"%(?!\()[-#0 +]*\d*(?:\.\d+)?[sdifrxXeEgGc]")
+_TEMPLATE_VAR = re.compile(r"\{\{\s*([\w.]+)\s*\}\}")
+_BRACE = re.compile(r"(?<!\{)\{(\w*)\}(?!\})")
+
+
+def placeholders(text: str) -> tuple:
+    """What a translation must carry over unchanged: named and positional %-placeholders,
+    template variables and str.format fields. ``%%`` is a literal percent sign, not a placeholder."""
+    text = text.replace("%%", "")
+    return (
+        sorted(_NAMED.findall(text)),
+        len(_POSITIONAL.findall(text)),
+        sorted(_TEMPLATE_VAR.findall(text)),
+        sorted(_BRACE.findall(text)),
+    )
+
+
+def test_catalogue_header(po):
+    assert po.metadata["Language"] == "zh_Hans"
+    assert po.metadata["Content-Type"] == "text/plain; charset=UTF-8"
+    assert po.metadata["Plural-Forms"].replace(" ", "") == "nplurals=1;plural=0;"
+    assert not po.metadata_is_fuzzy, "the header is still marked fuzzy"
+
+
+def test_catalogue_has_no_untranslated_fuzzy_or_obsolete_entry(po):
+    assert len(po) > 300, "the catalogue looks truncated"
+    assert [e.msgid for e in po.untranslated_entries()] == []
+    assert [e.msgid for e in po.fuzzy_entries()] == []
+    assert [e.msgid for e in po.obsolete_entries()] == []
+    # Chinese has one plural form: exactly msgstr[0], used for every count.
+    assert [e.msgid for e in po if e.msgid_plural and sorted(e.msgstr_plural) != [0]] == []
+
+
+def test_every_translation_keeps_the_placeholders(po):
+    wrong = []
+    for entry in po.translated_entries():
+        if entry.msgid_plural:
+            # With one plural form msgstr[0] is shown for every n, so it must carry what the
+            # plural source carries (the singular may legitimately drop the number).
+            pairs = [(entry.msgid_plural, entry.msgstr_plural[0])]
+        else:
+            pairs = [(entry.msgid, entry.msgstr)]
+        for source, translation in pairs:
+            if placeholders(source) != placeholders(translation):
+                wrong.append((source, translation))
+    assert wrong == []
+
+
+def test_placeholder_helper_sees_what_it_must():
+    assert placeholders("%(n)s of %(total)d, 100%%") == (["n", "total"], 0, [], [])
+    assert placeholders("%s and %d") == ([], 2, [], [])
+    assert placeholders("{{ name }} {x}") == ([], 0, ["name"], ["x"])
+    assert placeholders("共 %(n)s 条") != placeholders("共 n 条")
+
+
+# --------------------------------------------------------------------------------------------
+# b. the compiled catalogue
+
+
+def _messages(catalogue) -> dict:
+    return {
+        (e.msgctxt or None, e.msgid, e.msgid_plural or None): (
+            e.msgstr,
+            tuple(sorted((int(k), v) for k, v in e.msgstr_plural.items())),
+        )
+        for e in catalogue
+        if e.msgid
+        and not e.obsolete
+        and "fuzzy" not in e.flags
+        and (e.msgstr or any(e.msgstr_plural.values()))
+    }
+
+
+def test_mo_is_compiled_from_the_current_po(po):
+    assert MO_PATH.exists(), "run: manage.py compilemessages --ignore=.venv"
+    mo = polib.mofile(str(MO_PATH))
+    po_messages, mo_messages = _messages(po), _messages(mo)
+    stale = {k for k in po_messages.keys() | mo_messages.keys() if po_messages.get(k) != mo_messages.get(k)}
+    assert not stale, f"django.mo differs from django.po (run compilemessages): {sorted(stale, key=str)[:10]}"
+    assert mo.metadata.get("Plural-Forms", "").replace(" ", "") == "nplurals=1;plural=0;"
+
+
+def test_django_uses_the_catalogue():
+    from django.utils import translation
+
+    with translation.override("zh-hans"):
+        assert translation.gettext("Claim a household") == "认领房屋"
+        assert translation.ngettext("%(n)s row", "%(n)s rows", 3) % {"n": 3} == "共 3 条"
+    with translation.override("en"):
+        assert translation.gettext("Claim a household") == "Claim a household"
+
+
+# --------------------------------------------------------------------------------------------
+# c. the catalogue is complete relative to the sources
+
+
+def _translated_index(po) -> dict:
+    return {(e.msgctxt or None, e.msgid): e for e in po if not e.obsolete}
+
+
+# gettext function → (index of the context argument or None, index of the msgid argument)
+GETTEXT_FUNCTIONS = {
+    **dict.fromkeys(("_", "gettext", "gettext_lazy", "gettext_noop", "ngettext", "ngettext_lazy"), (None, 0)),
+    **dict.fromkeys(("pgettext", "pgettext_lazy", "npgettext", "npgettext_lazy"), (0, 1)),
+}
+
+
+def _python_messages() -> set[tuple]:
+    """(context, msgid, source location) of every gettext call with literal arguments in our
+    packages; an f-string handed to gettext is reported, as it can never be translated."""
+    found = set()
+    for package in PY_PACKAGES:
+        for path in sorted((ROOT / package).rglob("*.py")):
+            if "migrations" in path.parts:
+                continue
+            for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"), filename=str(path))):
+                if not isinstance(node, ast.Call):
+                    continue
+                name = getattr(node.func, "id", None) or getattr(node.func, "attr", None)
+                if name not in GETTEXT_FUNCTIONS:
+                    continue
+                where = f"{path.relative_to(ROOT)}:{node.lineno}"
+                values = [
+                    a.value if isinstance(a, ast.Constant) and isinstance(a.value, str) else None
+                    for a in node.args
+                ]
+                ctx_at, msgid_at = GETTEXT_FUNCTIONS[name]
+                if any(isinstance(a, ast.JoinedStr) for a in node.args):
+                    found.add((None, "<an f-string passed to gettext is never translated>", where))
+                elif len(values) > msgid_at and values[msgid_at] is not None:
+                    found.add((values[ctx_at] if ctx_at is not None else None, values[msgid_at], where))
+    return found
+
+
+def test_every_python_message_is_translated(po):
+    index = _translated_index(po)
+    messages = _python_messages()
+    assert len(messages) > 100, "the ast scan found suspiciously few messages"
+    missing = sorted(
+        (where, msgid)
+        for ctx, msgid, where in messages
+        if (ctx, msgid) not in index or not index[(ctx, msgid)].translated()
+    )
+    assert missing == [], "run makemessages and translate these"
+
+
+XGETTEXT_KEYWORDS = [
+    "--keyword=gettext_noop",
+    "--keyword=gettext_lazy",
+    "--keyword=ngettext_lazy:1,2",
+    "--keyword=pgettext:1c,2",
+    "--keyword=npgettext:1c,2,3",
+    "--keyword=pgettext_lazy:1c,2",
+    "--keyword=npgettext_lazy:1c,2,3",
+]
+
+
+@pytest.mark.skipif(
+    shutil.which("xgettext") is None, reason="needs GNU gettext's xgettext (apt-get install gettext)"
+)
+def test_every_template_message_is_translated(po, tmp_path):
+    """The same extraction makemessages runs: Django's templatize, then xgettext as Python."""
+    sources = []
+    for path in sorted(p for p in TEMPLATES.rglob("*") if p.suffix in (".html", ".txt")):
+        out = tmp_path / (str(path.relative_to(TEMPLATES)).replace("/", "__") + ".py")
+        out.write_text(templatize(path.read_text(encoding="utf-8"), origin=str(path)), encoding="utf-8")
+        sources.append(str(out))
+    assert len(sources) > 20
+    pot = tmp_path / "templates.pot"
+    subprocess.run(
+        [
+            "xgettext",
+            "-L",
+            "Python",
+            "--from-code=UTF-8",
+            "--no-wrap",
+            *XGETTEXT_KEYWORDS,
+            "-o",
+            str(pot),
+            *sources,
+        ],
+        check=True,
+        capture_output=True,
+    )
+    extracted = [e for e in polib.pofile(str(pot)) if e.msgid]
+    assert len(extracted) > 150, "templatize/xgettext found suspiciously few messages"
+    index = _translated_index(po)
+    missing = sorted(
+        (e.occurrences[0][0].split("__")[-1] if e.occurrences else "?", e.msgid)
+        for e in extracted
+        if (e.msgctxt or None, e.msgid) not in index or not index[(e.msgctxt or None, e.msgid)].translated()
+    )
+    assert missing == [], "run makemessages and translate these"
+
+
+def test_templates_have_no_raw_english_text():
+    """A cheap guard that names the template before the render test fails on the page: English
+    written straight into a template, outside {% translate %}, as text or as a UI attribute."""
+    raw = []
+    for path in sorted(TEMPLATES.rglob("*.html")):
+        if path.relative_to(TEMPLATES).parts[0] == "drf_spectacular":  # the API's docs, like api/ URLs
+            continue
+        source = re.sub(
+            r"{%\s*(blocktrans(?:late)?|comment)\b.*?{%\s*end\1\s*%}|{%.*?%}|{{.*?}}|{#.*?#}",
+            " ",
+            path.read_text(encoding="utf-8"),
+            flags=re.S,
+        )
+        source = re.sub(r"<pre\b.*?</pre>", "", source, flags=re.S)  # sample data, not UI
+        words = re.findall(r"[A-Za-z]{3,}", visible_text(source))
+        raw += [(str(path.relative_to(TEMPLATES)), w) for w in words if w not in ALLOWED_ASCII_WORDS]
+    assert raw == []
+
+
+# --------------------------------------------------------------------------------------------
+# d. every page, in both languages
+
+
+@dataclass
+class Page:
+    """One rendering: the URL name, who looks, how to build the URL from the scene, what to send."""
+
+    name: str
+    as_: str | None  # a key of the scene's cast, or None for anonymous
+    url: Any  # callable(scene) -> str
+    variant: str = ""
+    method: str = "get"
+    data: Any = None  # callable(scene) -> dict, for POSTs that re-render a page with errors
+    status: int = 200
+    fragment: bool = False  # an htmx fragment: no <html> element
+    follow: bool = False
+
+    @property
+    def id(self) -> str:
+        return f"{self.name}[{self.as_ or 'anonymous'}{'-' + self.variant if self.variant else ''}]"
+
+
+def _u(name, *args, query=""):
+    return lambda s: reverse(name, args=[a(s) if callable(a) else a for a in args]) + query
+
+
+def _reset_confirm(valid):
+    def url(s):
+        user = s.cast["resident"]
+        token = default_token_generator.make_token(user) if valid else "bad-token"
+        return reverse(
+            "accounts:password-reset-confirm",
+            kwargs={"uidb64": urlsafe_base64_encode(force_bytes(user.pk)), "token": token},
+        )
+
+    return url
+
+
+def _bad_csv(s):
+    return {
+        "file": SimpleUploadedFile(
+            "bad.csv", "楼栋,单元,房号,专有面积\n1 号楼,,101,12.5.1\n,,102,-1\n".encode()
+        )
+    }
+
+
+A1 = lambda s: s.world.a1.pk  # noqa: E731
+B1 = lambda s: s.world.b1.pk  # noqa: E731
+HOME = lambda s: s.world.home.pk  # noqa: E731
+BUILDING = lambda s: s.world.home.building_id  # noqa: E731
+
+PAGES = [
+    # Home: one page with a section per role, so once per role.
+    *[Page("home", who, _u("home")) for who in ("resident", "claimant", "stranger", "officer")],
+    *[Page("home", who, _u("home")) for who in ("subdistrict_admin", "district_admin", "system_admin")],
+    # Accounts
+    Page("accounts:login", None, _u("accounts:login")),
+    Page(
+        "accounts:login",
+        None,
+        _u("accounts:login"),
+        "wrong-password",
+        "post",
+        lambda s: {"username": "resident", "password": "nope"},
+    ),
+    Page("accounts:register", None, _u("accounts:register")),
+    Page(
+        "accounts:register",
+        None,
+        _u("accounts:register"),
+        "errors",
+        "post",
+        lambda s: {"display_name": "", "phone": "123", "email": "x", "password1": "a", "password2": "b"},
+    ),
+    Page("accounts:profile", "resident", _u("accounts:profile")),
+    Page("accounts:notifications", "resident", _u("accounts:notifications")),
+    Page("accounts:notifications", "stranger", _u("accounts:notifications"), "empty"),
+    Page("accounts:password-change", "resident", _u("accounts:password-change")),
+    Page(
+        "accounts:password-change",
+        "resident",
+        _u("accounts:password-change"),
+        "errors",
+        "post",
+        lambda s: {"old_password": "x", "new_password1": "123", "new_password2": "456"},
+    ),
+    Page("accounts:password-change-done", "resident", _u("accounts:password-change-done")),
+    Page("accounts:password-reset", None, _u("accounts:password-reset")),
+    Page("accounts:password-reset-done", None, _u("accounts:password-reset-done")),
+    Page("accounts:password-reset-confirm", None, _reset_confirm(True), "valid-token", follow=True),
+    Page("accounts:password-reset-confirm", None, _reset_confirm(False), "invalid-token"),
+    Page("accounts:password-reset-complete", None, _u("accounts:password-reset-complete")),
+    # Places and people, as the community officer who manages them
+    Page("compounds:compound-list", "officer", _u("compounds:compound-list")),
+    Page(
+        "compounds:compound-list",
+        "officer",
+        _u("compounds:compound-list", query="?q=nothing-matches"),
+        "empty",
+    ),
+    Page("compounds:compound-create", "officer", _u("compounds:compound-create")),
+    Page(
+        "compounds:compound-create",
+        "officer",
+        _u("compounds:compound-create"),
+        "errors",
+        "post",
+        lambda s: {"name": ""},
+    ),
+    Page("compounds:compound-detail", "officer", _u("compounds:compound-detail", A1)),
+    Page("compounds:compound-edit", "officer", _u("compounds:compound-edit", A1)),
+    Page("compounds:compound-history", "officer", _u("compounds:compound-history", A1)),
+    Page("compounds:compound-households", "officer", _u("compounds:compound-households", A1)),
+    Page(
+        "compounds:compound-households",
+        "officer",
+        _u("compounds:compound-households", A1, query="?q=999"),
+        "empty",
+    ),
+    Page("compounds:compound-import", "officer", _u("compounds:compound-import", A1)),
+    Page(
+        "compounds:compound-import",
+        "officer",
+        _u("compounds:compound-import", A1),
+        "row-errors",
+        "post",
+        _bad_csv,
+    ),
+    Page("compounds:building-create", "officer", _u("compounds:building-create", A1)),
+    Page("compounds:building-edit", "officer", _u("compounds:building-edit", BUILDING)),
+    Page("compounds:household-create", "officer", _u("compounds:household-create", BUILDING)),
+    Page("compounds:household-detail", "officer", _u("compounds:household-detail", HOME)),
+    Page("compounds:household-edit", "officer", _u("compounds:household-edit", HOME)),
+    Page("compounds:resident-list", "officer", _u("compounds:resident-list")),
+    Page("compounds:resident-list", "other_officer", _u("compounds:resident-list"), "empty"),
+    Page("compounds:verification-queue", "officer", _u("compounds:verification-queue")),
+    Page("compounds:verification-queue", "other_officer", _u("compounds:verification-queue"), "empty"),
+    Page("compounds:residency-detail", "officer", _u("compounds:residency-detail", lambda s: s.pending.pk)),
+    Page(
+        "compounds:residency-detail",
+        "claimant",
+        _u("compounds:residency-detail", lambda s: s.rejected.pk),
+        "own",
+    ),
+    # The resident's claim, in two steps
+    Page("compounds:claim-start", "stranger", _u("compounds:claim-start")),
+    Page(
+        "compounds:claim-start", "stranger", _u("compounds:claim-start", query="?q=nothing-matches"), "empty"
+    ),
+    Page("compounds:claim", "stranger", _u("compounds:claim", A1)),
+    Page("compounds:claim", "stranger", _u("compounds:claim", A1), "errors", "post", lambda s: {"note": "x"}),
+    Page(
+        "compounds:claim-households",
+        "stranger",
+        lambda s: (
+            reverse("compounds:claim-households", args=[s.world.a1.pk])
+            + f"?building={s.world.home.building_id}"
+        ),
+        fragment=True,
+    ),
+    # Error pages and the lockout page, reached through real requests
+    Page("404", "officer", _u("compounds:compound-detail", B1), status=404),
+    Page("403", "resident", _u("compounds:compound-edit", A1), status=403),
+    Page("axes-lockout", None, _u("accounts:login"), method="lockout", status=429),
+]
+
+# URL names that are not pages a person reads, with the reason.
+EXCLUDED = {
+    "accounts:logout": "POST-only (Django's LogoutView); redirects",
+    "accounts:notification-preference": "POST-only toggle; redirects to the profile page",
+    "accounts:notifications-read-all": "POST-only; redirects",
+    "accounts:notification-read": "POST-only; redirects",
+    "accounts:notification-open": "marks read and redirects to the notification's link",
+    "compounds:residency-verify": "POST-only decision; redirects",
+    "compounds:residency-reject": "POST-only decision; redirects",
+    "compounds:residency-end": "POST-only decision; redirects",
+    "set_language": "POST-only language switch; redirects",
+    "healthz": "machine-readable JSON for the load balancer",
+}
+# Renderings that are not URL names of their own.
+PSEUDO_PAGES = {"404", "403", "axes-lockout"}
+
+
+def _page_url_names() -> set[str]:
+    """Every named URL except the API (api/…) and Django's admin, which have their own languages."""
+    names = set()
+
+    def walk(patterns, prefix, namespace):
+        for p in patterns:
+            route = prefix + str(p.pattern)
+            if isinstance(p, URLResolver):
+                if p.namespace == "admin":
+                    continue
+                ns = f"{namespace}{p.namespace}:" if p.namespace else namespace
+                walk(p.url_patterns, route, ns)
+            elif p.name and not route.lstrip("^").startswith("api/"):
+                names.add(namespace + p.name)
+
+    walk(get_resolver().url_patterns, "", "")
+    return names
+
+
+def test_every_page_url_is_rendered_or_excluded_with_a_reason():
+    names = _page_url_names()
+    rendered = {p.name for p in PAGES} - PSEUDO_PAGES
+    assert names, "no URL names found"
+    assert sorted(names - rendered - EXCLUDED.keys()) == [], (
+        "add the new page to PAGES (or EXCLUDED, with a reason)"
+    )
+    assert sorted((rendered | EXCLUDED.keys()) - names) == [], (
+        "PAGES/EXCLUDED name a URL that no longer exists"
+    )
+    assert not rendered & EXCLUDED.keys()
+
+
+@dataclass
+class Scene:
+    world: Any
+    cast: dict
+    pending: Residency
+    rejected: Residency
+
+
+@pytest.fixture
+def scene(
+    world,
+    resident,
+    neighbour,
+    stranger,
+    officer,
+    other_officer,
+    subdistrict_admin,
+    district_admin,
+    system_admin,
+):
+    """The shared cast plus what makes pages show their full content: a claimant with a pending
+    and a rejected claim, an import on record, notifications for the resident."""
+    claimant = factories.UserFactory(username="claimant", display_name="王芳", phone="13900001111")
+    pending = place_services.residency_claim(
+        user=claimant,
+        household=world.households[("WA1", "2 号楼", "101")],
+        relation="tenant",
+        note="房东王先生同意",
+    )
+    rejected = place_services.residency_claim(
+        user=claimant, household=world.households[("WA1", "2 号楼", "102")], relation="co_owner"
+    )
+    place_services.residency_reject(actor=officer, residency=rejected, reason="不在业主名册上")
+    csv = "楼栋,单元,房号,专有面积\n3 号楼,1 单元,301,89.50\n3 号楼,1 单元,302,112.30\n".encode()
+    importer.household_import(actor=officer, compound=world.a1, name="三号楼.csv", data=csv)
+    cast = {
+        "resident": resident,
+        "neighbour": neighbour,
+        "stranger": stranger,
+        "claimant": claimant,
+        "officer": officer,
+        "other_officer": other_officer,
+        "subdistrict_admin": subdistrict_admin,
+        "district_admin": district_admin,
+        "system_admin": system_admin,
+    }
+    return Scene(world=world, cast=cast, pending=pending, rejected=rejected)
+
+
+class _VisibleText(HTMLParser):
+    """What a person reads or hears: text outside <script>/<style>, plus the attributes that are
+    UI text (placeholder, title, aria-label, alt, the confirmation prompt, button values)."""
+
+    UI_ATTRS = {"placeholder", "title", "aria-label", "alt", "data-confirm"}
+
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+        self.hidden = 0
+
+    def handle_starttag(self, tag, attrs):
+        if tag in ("script", "style"):
+            self.hidden += 1
+        attrs = dict(attrs)
+        for name, value in attrs.items():
+            if value and (
+                name in self.UI_ATTRS
+                or (name == "value" and tag == "input" and attrs.get("type") in ("submit", "button", "reset"))
+            ):
+                self.parts.append(value)
+
+    def handle_startendtag(self, tag, attrs):
+        self.handle_starttag(tag, attrs)
+        if tag in ("script", "style"):
+            self.hidden -= 1
+
+    def handle_endtag(self, tag):
+        if tag in ("script", "style"):
+            self.hidden -= 1
+
+    def handle_data(self, data):
+        if not self.hidden:
+            self.parts.append(data)
+
+
+def visible_text(html: str) -> str:
+    parser = _VisibleText()
+    parser.feed(html)
+    parser.close()
+    return "\n".join(parser.parts)
+
+
+def _data_strings() -> list[str]:
+    """Everything the pages show that is data, not UI: names, codes, addresses, rooms, people.
+    Longest first, so "江工塑院小区" goes before a shorter string inside it."""
+    found: set[str] = set()
+    for model, fields in (
+        (District, ("name", "code")),
+        (Subdistrict, ("name", "code")),
+        (Community, ("name", "code")),
+        (Compound, ("name", "code", "address")),
+        (Building, ("name",)),
+        (Household, ("unit", "room")),
+        (Residency, ("note", "reason")),
+        (User, ("username", "display_name", "email", "phone")),
+    ):
+        for row in model.objects.values_list(*fields):
+            found.update(str(v) for v in row if v)
+    found.update(str(h) for h in Household.objects.select_related("building"))
+    found.update(HouseholdImport.objects.values_list("file_name", flat=True))
+    return sorted(found, key=len, reverse=True)
+
+
+# English words that may appear on a Chinese page: file formats, encodings, the API's name, and
+# the English option of the language switcher (a language is named in its own language).
+ALLOWED_ASCII_WORDS = {"CSV", "csv", "Excel", "xlsx", "API", "UTF", "English"}
+# Chinese that may appear on an English page besides data: the switcher's own name for Chinese,
+# and the Chinese column headers and name patterns that the import help and field help quote
+# because residents' spreadsheets and buildings really are written that way.
+ALLOWED_CJK_ON_ENGLISH = ["简体中文", "专有面积", "楼栋", "单元", "房号", "号楼"]
+
+_CJK = re.compile(
+    r"[\u2e80-\u2fff\u3000-\u303f\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff00-\uffef]+"
+)
+
+
+def _render(client, page: Page, scene: Scene, language: str):
+    client.defaults["HTTP_ACCEPT_LANGUAGE"] = language
+    if page.as_:
+        client.force_login(scene.cast[page.as_])
+    url = page.url(scene)
+    if page.method == "lockout":
+        response = None
+        for _ in range(settings.AXES_FAILURE_LIMIT + 1):
+            response = client.post(url, {"username": "resident", "password": "wrong"})
+        return response
+    if page.method == "post":
+        return client.post(url, page.data(scene), follow=page.follow)
+    return client.get(url, follow=page.follow)
+
+
+def _context(text: str, needle: str) -> str:
+    i = text.find(needle)
+    return " ".join(text[max(0, i - 60) : i + len(needle) + 60].split())
+
+
+@pytest.mark.parametrize("page", PAGES, ids=[p.id for p in PAGES])
+def test_page_in_chinese_has_no_english_ui_text(client, scene, page):
+    response = _render(client, page, scene, "zh-hans")
+    assert response.status_code == page.status, response.content[:500]
+    html = response.content.decode()
+    if not page.fragment:
+        assert '<html lang="zh-Hans">' in html
+    text = visible_text(html)
+    assert _CJK.search(text), "a Chinese page without any Chinese"
+    for data in _data_strings():
+        if not data.isascii() or not data.isalpha():  # plain words are never stripped: they could hide UI
+            text = text.replace(data, " ")
+    leftovers = sorted({w for w in re.findall(r"[A-Za-z]{3,}", text) if w not in ALLOWED_ASCII_WORDS})
+    assert leftovers == [], "untranslated: " + " | ".join(_context(text, w) for w in leftovers)
+
+
+@pytest.mark.parametrize("page", PAGES, ids=[p.id for p in PAGES])
+def test_page_in_english_has_no_chinese_ui_text(client, scene, page):
+    response = _render(client, page, scene, "en")
+    assert response.status_code == page.status, response.content[:500]
+    html = response.content.decode()
+    if not page.fragment:
+        assert '<html lang="en">' in html
+    text = visible_text(html)
+    for data in _data_strings() + ALLOWED_CJK_ON_ENGLISH:
+        text = text.replace(data, " ")
+    leftovers = sorted(set(_CJK.findall(text)))
+    assert leftovers == [], "Chinese on the English page: " + " | ".join(_context(text, w) for w in leftovers)
+
+
+# Templates that no rendering in PAGES reaches, with the reason.
+UNRENDERED_TEMPLATES = {
+    "400.html": "only for malformed requests (bad Host header …); same layout and tags as 403/404",
+    "500.html": "only on a crash; rendered in test_server_error_page_is_translated",
+}
+
+
+def test_every_page_template_is_rendered_by_some_page(client, scene):
+    """Templates are pages too: one that no rendering in PAGES reaches is not proven translated.
+    (emails/ are not pages; includes/ are parts of pages; drf_spectacular/ is the API's docs.)"""
+    reached = set()
+    for page in PAGES:
+        client.logout()
+        response = _render(client, page, scene, "en")
+        reached |= {t.name for t in response.templates if t.name}
+    pages = {
+        str(p.relative_to(TEMPLATES))
+        for p in TEMPLATES.rglob("*.html")
+        if not str(p.relative_to(TEMPLATES)).startswith(("emails/", "includes/", "drf_spectacular/"))
+    }
+    assert sorted(pages - reached - UNRENDERED_TEMPLATES.keys()) == [], "render the template's page in PAGES"
+    assert sorted(UNRENDERED_TEMPLATES.keys() & reached) == [], (
+        "UNRENDERED_TEMPLATES lists a rendered template"
+    )
+
+
+@pytest.mark.parametrize("language,expected", [("zh-hans", "服务器出错"), ("en", "Server error")])
+def test_server_error_page_is_translated(rf, language, expected):
+    """500.html is rendered without a request context; it must still follow the active language."""
+    from django.utils import translation
+    from django.views.defaults import server_error
+
+    with translation.override(language):
+        response = server_error(rf.get("/"))
+    html = response.content.decode()
+    assert response.status_code == 500
+    assert expected in html
+    assert f'<html lang="{"zh-Hans" if language == "zh-hans" else "en"}">' in html
+
+
+@pytest.mark.parametrize("language", ["zh-hans", "en"])
+def test_language_switcher_names_each_language_in_itself(client, db, language):
+    html = client.get(reverse("accounts:login"), HTTP_ACCEPT_LANGUAGE=language).content.decode()
+    assert '<option value="zh-hans" lang="zh-Hans"' in html and ">简体中文</option>" in html
+    assert '<option value="en" lang="en"' in html and ">English</option>" in html
+    assert "英语" not in html
