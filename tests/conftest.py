@@ -145,3 +145,12 @@ def neighbour(world, officer):
 @pytest.fixture
 def stranger(world):
     return factories.UserFactory(username="stranger", display_name="路人")
+
+
+def pytest_addoption(parser):
+    # Only the root conftest may add options; tests/browser/test_demo_smoke.py reads this one.
+    parser.addoption(
+        "--demo-url",
+        default=None,
+        help="base URL of a running demo server (bin/demo) for tests/browser/test_demo_smoke.py",
+    )

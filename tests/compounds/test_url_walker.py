@@ -1,0 +1,316 @@
+"""The URL walker: every route that takes an object's id, in every app, refuses people outside
+the object's scope with 404 for every method, and changes nothing.
+
+It knows no app: it walks ``get_resolver()`` (namespaces included, DRF routers' regex routes
+too), picks the routes with an id in them, and fails when one appears that it has no object for,
+so a new route is covered the day it is added. To cover one, map its name in ``OBJECT_OF`` to a
+kind in ``BUILDERS`` (or add a builder); a route that is open to everyone on purpose goes into
+``PUBLIC_BY_DESIGN`` with the reason.
+
+The objects live in community B (or belong to B's officer); the people trying are outside it:
+community A's officer, the admin of A's subdistrict, a resident of A and a stranger. The positive
+control: B's officer reaches every one of them, so the 404s are not vacuous.
+"""
+
+import json
+import re
+from dataclasses import dataclass, field
+
+import pytest
+from django.apps import apps
+from django.conf import settings
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
+from django.urls import URLPattern, URLResolver, converters, get_resolver, reverse
+
+from compounds.models import Residency
+from governance.accounts.models import Notification
+
+METHODS = ("get", "post", "put", "patch", "delete")
+
+# Route name → why anyone signed in may use it with any id.
+PUBLIC_BY_DESIGN = {
+    "compounds:claim": "any signed-in person may claim a household in any compound (compound names are public)",
+    "compounds:claim-households": "the rooms of one building for the claim form: as public as the claim page",
+}
+# Namespaces that are not walked, and why.
+SKIPPED_NAMESPACES = {
+    "admin": "Django's admin is for system admins only and has its own is_staff gate",
+}
+
+# Route name → the kind of object whose id goes into it.
+OBJECT_OF = {
+    # compounds pages
+    "compounds:compound-detail": "compound",
+    "compounds:compound-edit": "compound",
+    "compounds:compound-history": "compound",
+    "compounds:compound-households": "compound",
+    "compounds:compound-import": "compound",
+    "compounds:building-create": "compound",
+    "compounds:building-edit": "building",
+    "compounds:household-create": "building",
+    "compounds:household-detail": "household",
+    "compounds:household-edit": "household",
+    "compounds:residency-detail": "residency",
+    "compounds:residency-verify": "residency",
+    "compounds:residency-reject": "residency",
+    "compounds:residency-end": "residency",
+    # REST API (DRF router names: <basename>-detail)
+    "compound-detail": "compound",
+    "building-detail": "building",
+    "household-detail": "household",
+    # accounts: one's own notifications only
+    "accounts:notification-read": "notification",
+    "accounts:notification-open": "notification",
+}
+
+
+@dataclass
+class Scene:
+    world: object
+    insider: object  # community B's officer: may see everything built below
+    claim: Residency  # a claim waiting in B1
+    cache: dict = field(default_factory=dict)
+
+
+# Kind → the object, in community B's scope (or, for personal objects, belonging to the insider).
+BUILDERS = {
+    "compound": lambda s: s.world.b1,
+    "building": lambda s: s.world.b_home.building,
+    "household": lambda s: s.world.b_home,
+    "residency": lambda s: s.claim,
+    "notification": lambda s: Notification.objects.get(user=s.insider, kind="residency_submitted"),
+}
+
+ID_NAME = re.compile(r"^(pk|id|uuid|.+_pk|.+_id)$")
+ID_CONVERTERS = (converters.IntConverter, converters.UUIDConverter)
+# Keyword arguments that are not ids, and the value to route with.
+OTHER_KWARGS = {"format": "json"}
+
+
+@dataclass(frozen=True)
+class Route:
+    name: str | None
+    route: str
+    kwargs: tuple[str, ...]
+    ids: tuple[str, ...]
+    is_api: bool
+
+    def __str__(self):
+        return f"{self.name or '(unnamed)'} {self.route}"
+
+
+def _ids_of(pattern, callback) -> set[str]:
+    names = set(pattern.regex.groupindex)
+    found = {n for n in names if ID_NAME.match(n)}
+    route_converters = getattr(pattern, "converters", {})
+    found |= {n for n, c in route_converters.items() if isinstance(c, ID_CONVERTERS)}
+    view_class = getattr(callback, "cls", None)
+    if view_class is not None:  # a DRF viewset's lookup, whatever it is called
+        lookup = getattr(view_class, "lookup_url_kwarg", None) or getattr(view_class, "lookup_field", None)
+        if lookup in names:
+            found.add(lookup)
+    return found
+
+
+def discover() -> list[Route]:
+    """Every URL pattern whose route (its own or an including prefix) takes an object id."""
+    from rest_framework.views import APIView
+
+    found = []
+
+    def walk(resolver, prefix, namespace, inherited_ids, inherited_kwargs):
+        for p in resolver.url_patterns:
+            route = prefix + str(p.pattern)
+            ids = inherited_ids | _ids_of(p.pattern, getattr(p, "callback", None))
+            kwargs = inherited_kwargs | set(p.pattern.regex.groupindex)
+            if isinstance(p, URLResolver):
+                if p.namespace in SKIPPED_NAMESPACES:
+                    continue
+                ns = f"{namespace}{p.namespace}:" if p.namespace else namespace
+                walk(p, route, ns, ids, kwargs)
+            elif isinstance(p, URLPattern) and ids:
+                view_class = getattr(p.callback, "cls", None)
+                found.append(
+                    Route(
+                        name=f"{namespace}{p.name}" if p.name else None,
+                        route=route,
+                        kwargs=tuple(sorted(kwargs)),
+                        ids=tuple(sorted(ids)),
+                        is_api=isinstance(view_class, type) and issubclass(view_class, APIView),
+                    )
+                )
+
+    walk(get_resolver(), "", "", set(), set())
+    return found
+
+
+ROUTES = discover()
+
+
+def _walked():
+    return [r for r in ROUTES if r.name not in PUBLIC_BY_DESIGN]
+
+
+def _url(route: Route, scene: Scene) -> str:
+    obj = scene.cache.setdefault(OBJECT_OF[route.name], BUILDERS[OBJECT_OF[route.name]](scene))
+    kwargs = {name: obj.pk for name in route.ids}
+    kwargs |= {name: OTHER_KWARGS[name] for name in route.kwargs if name not in route.ids}
+    return reverse(route.name, kwargs=kwargs)
+
+
+def _project_models():
+    """Every table of the project's own apps (history tables included), plus guardian's and the
+    API tokens: whatever a wrongly allowed request could write."""
+    base = str(settings.BASE_DIR)
+    chosen = []
+    for config in apps.get_app_configs():
+        if (config.path.startswith(base) and "/.venv/" not in config.path) or config.label in {"guardian", "authtoken"}:
+            chosen.extend(config.get_models())
+    return chosen
+
+
+def _snapshot(models):
+    return {m._meta.label: list(m.objects.order_by("pk").values()) for m in models}
+
+
+def _attempt(client, method, url):
+    if method == "get":
+        return client.get(url)
+    if method == "post":
+        # What a create, edit, import or decision would need: a wrongly allowed POST would write.
+        data = {
+            "name": "越权",
+            "code": "HACK",
+            "room": "999",
+            "unit": "",
+            "exclusive_area": "1.00",
+            "floors": "3",
+            "reason": "越权",
+            "relation": "owner",
+            "file": SimpleUploadedFile("h.csv", "building,room,exclusive_area\n9 号楼,901,50\n".encode()),
+        }
+        return client.post(url, data)
+    body = json.dumps({"name": "越权", "room": "999", "exclusive_area": "1.00"})
+    return getattr(client, method)(url, data=body, content_type="application/json")
+
+
+@pytest.fixture
+def scene(world, other_officer, b_claim):
+    return Scene(world=world, insider=other_officer, claim=b_claim)
+
+
+def test_every_route_with_an_id_is_walked_or_public_by_design():
+    unnamed = [str(r) for r in ROUTES if r.name is None]
+    assert not unnamed, f"give these routes a name so the walker can map them: {unnamed}"
+    unmapped = sorted({r.name for r in ROUTES} - set(OBJECT_OF) - set(PUBLIC_BY_DESIGN))
+    assert not unmapped, (
+        f"new routes with an object id: {unmapped}. Map each in OBJECT_OF to a kind in BUILDERS "
+        "(an object outside community A's scope), or add it to PUBLIC_BY_DESIGN with the reason."
+    )
+    unknown_kwargs = sorted({(str(r), k) for r in _walked() for k in r.kwargs if k not in r.ids and k not in OTHER_KWARGS})
+    assert not unknown_kwargs, f"routes with arguments the walker cannot fill: {unknown_kwargs}"
+    assert set(OBJECT_OF.values()) <= set(BUILDERS)
+
+
+def test_the_walker_map_names_only_routes_that_exist():
+    """A renamed route must not leave a stale entry that silently covers nothing."""
+    names = {r.name for r in ROUTES}
+    assert set(OBJECT_OF) <= names, sorted(set(OBJECT_OF) - names)
+    assert set(PUBLIC_BY_DESIGN) <= names, sorted(set(PUBLIC_BY_DESIGN) - names)
+
+
+def test_the_walker_finds_page_and_api_routes():
+    """Guards the walker itself: if discovery broke, the tests below would pass over nothing."""
+    names = {r.name for r in ROUTES}
+    assert {"compounds:household-detail", "household-detail", "accounts:notification-open"} <= names
+    assert any(r.is_api and "format" in r.kwargs for r in ROUTES)  # DRF's .json suffix routes
+    assert not any(r.name and r.name.startswith("admin:") for r in ROUTES)
+
+
+# Who tries, and with which methods: A's officer and a stranger with every method; the admin of
+# A's subdistrict and a resident of A (other ways of holding a scope) look (GET) too.
+OUTSIDERS = {
+    "officer": METHODS,
+    "stranger": METHODS,
+    "subdistrict_admin": ("get",),
+    "resident": ("get",),
+}
+
+
+def _logged_in(request, names):
+    clients = {}
+    for who in names:
+        clients[who] = Client()
+        clients[who].force_login(request.getfixturevalue(who))
+    return clients
+
+
+def walk_as_outsiders(routes, scene, clients) -> list[str]:
+    """Try every route with every outsider and method; return what went wrong."""
+    models = _project_models()
+    failures = []
+    for route in routes:
+        url = _url(route, scene)
+        before = _snapshot(models)
+        for who, client in clients.items():
+            for method in OUTSIDERS[who]:
+                response = _attempt(client, method, url)
+                if response.status_code != 404:
+                    failures.append(f"{who} {method.upper()} {url} ({route.name}) → {response.status_code}")
+                elif route.is_api and "error" not in response.json():
+                    failures.append(f"{who} {method.upper()} {url} ({route.name}) → 404 without an error body")
+        after = _snapshot(models)
+        changed = [label for label in before if before[label] != after[label]]
+        if changed:
+            failures.append(f"{url} ({route.name}) changed {changed}")
+    return failures
+
+
+def test_people_outside_the_scope_get_404_for_every_method_and_nothing_changes(request, scene):
+    failures = walk_as_outsiders(_walked(), scene, _logged_in(request, OUTSIDERS))
+    assert not failures, "\n".join(failures)
+
+
+def test_the_officer_in_scope_reaches_every_walked_route(client, scene):
+    """The positive control: B's officer gets past the 404 on GET (a 405 for POST-only routes
+    still proves the object was found)."""
+    client.force_login(scene.insider)
+    failures = []
+    for route in _walked():
+        url = _url(route, scene)
+        status = client.get(url).status_code
+        if status == 404 or status >= 500:
+            failures.append(f"GET {url} ({route.name}) → {status}")
+    assert not failures, "\n".join(failures)
+
+
+@pytest.mark.parametrize("name", sorted(PUBLIC_BY_DESIGN))
+def test_public_by_design_routes_are_really_open_to_anyone_signed_in(client, scene, stranger, name):
+    client.force_login(stranger)
+    assert client.get(reverse(name, args=[scene.world.b1.pk])).status_code == 200
+
+
+# --- The walker checks itself: a leaky route added to the URLconf is caught ------------------
+
+
+@pytest.fixture
+def leaky_urlconf(settings):
+    settings.ROOT_URLCONF = "tests.compounds.leaky_urls"
+    return discover()
+
+
+def test_a_new_route_with_an_id_and_no_mapping_fails_the_coverage_check(leaky_urlconf):
+    unmapped = {r.name for r in leaky_urlconf} - set(OBJECT_OF) - set(PUBLIC_BY_DESIGN)
+    assert unmapped == {"leak", "leak-nested"}
+
+
+def test_a_mapped_route_that_leaks_and_writes_is_reported(request, monkeypatch, scene, leaky_urlconf):
+    monkeypatch.setitem(OBJECT_OF, "leak", "household")
+    route = next(r for r in leaky_urlconf if r.name == "leak")
+    clients = _logged_in(request, ["officer"])
+
+    failures = walk_as_outsiders([route], scene, clients)
+
+    assert any("officer GET" in f and "→ 200" in f for f in failures), failures
+    assert any("changed" in f and "compounds.Household" in f for f in failures), failures
