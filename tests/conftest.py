@@ -59,6 +59,22 @@ def _locmem_email(settings):
 
 
 @pytest.fixture
+def tasks_in_process():
+    """Run Celery tasks in the caller, as every setup without REDIS_URL does.
+
+    With REDIS_URL set (CI) ``delay()`` publishes to Redis, where no worker listens during these
+    tests; tests/accounts/test_celery.py shows a real worker taking tasks from the real broker.
+    """
+    from governance.celery import app
+
+    keys = ("task_always_eager", "task_eager_propagates")
+    before = {key: app.conf[key] for key in keys}
+    app.conf.update(dict.fromkeys(keys, True))
+    yield
+    app.conf.update(before)
+
+
+@pytest.fixture
 def world(db):
     district = factories.DistrictFactory(code="WD", name="西陵区")
     s1 = factories.SubdistrictFactory(district=district, code="WS1", name="学院街道")

@@ -9,8 +9,6 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from governance.celery import app as celery_app
-
 
 def english_client(**defaults) -> Client:
     return Client(HTTP_ACCEPT_LANGUAGE="en", **defaults)
@@ -31,16 +29,3 @@ def log_in(db):
         return response, browser
 
     return attempt
-
-
-@pytest.fixture
-def tasks_in_process():
-    """Run Celery tasks in the caller, as every setup without REDIS_URL does.
-
-    With REDIS_URL set (CI) ``delay()`` would publish to Redis, where no worker listens during
-    these tests; ``test_celery.py`` shows a real worker taking tasks from the real broker.
-    """
-    before = celery_app.conf.task_always_eager
-    celery_app.conf.task_always_eager = True
-    yield
-    celery_app.conf.task_always_eager = before

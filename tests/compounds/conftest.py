@@ -96,15 +96,3 @@ def db_sessions(settings):
     """Sessions in the database whatever REDIS_URL says, so pinned query counts are the same
     on a developer's SQLite and on CI's PostgreSQL + Redis (cached_db reads from the cache)."""
     settings.SESSION_ENGINE = "django.contrib.sessions.backends.db"
-
-
-@pytest.fixture
-def eager_celery():
-    """Run tasks in-process even when REDIS_URL makes them go to a broker (as on CI)."""
-    from governance.celery import app
-
-    keys = ("task_always_eager", "task_eager_propagates")
-    before = {key: app.conf[key] for key in keys}
-    app.conf.update(dict.fromkeys(keys, True))
-    yield
-    app.conf.update(before)

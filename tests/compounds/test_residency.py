@@ -250,7 +250,7 @@ def test_the_periodic_task_reminds_with_the_configured_delay(world, officer, str
 
 
 def test_the_officer_is_mailed_about_a_claim_only_after_commit(
-    world, officer, stranger, eager_celery, django_capture_on_commit_callbacks
+    world, officer, stranger, tasks_in_process, django_capture_on_commit_callbacks
 ):
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         services.residency_claim(user=stranger, household=world.home, relation="owner")
@@ -263,7 +263,7 @@ def test_the_officer_is_mailed_about_a_claim_only_after_commit(
 
 
 def test_the_claimant_is_mailed_the_verdict_after_commit(
-    world, officer, stranger, eager_celery, django_capture_on_commit_callbacks
+    world, officer, stranger, tasks_in_process, django_capture_on_commit_callbacks
 ):
     residency = services.residency_claim(user=stranger, household=world.home, relation="owner")
     with django_capture_on_commit_callbacks(execute=True):
@@ -273,7 +273,7 @@ def test_the_claimant_is_mailed_the_verdict_after_commit(
     assert mail.outbox[0].alternatives  # and an HTML part
 
 
-def test_a_rolled_back_claim_mails_nobody(world, officer, stranger, eager_celery, django_capture_on_commit_callbacks):
+def test_a_rolled_back_claim_mails_nobody(world, officer, stranger, tasks_in_process, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
         with pytest.raises(RuntimeError), transaction.atomic():
             services.residency_claim(user=stranger, household=world.home, relation="owner")
@@ -284,7 +284,7 @@ def test_a_rolled_back_claim_mails_nobody(world, officer, stranger, eager_celery
 
 
 def test_a_person_who_switched_off_e_mail_is_not_mailed(
-    world, officer, stranger, eager_celery, django_capture_on_commit_callbacks
+    world, officer, stranger, tasks_in_process, django_capture_on_commit_callbacks
 ):
     from governance.accounts.services import notification_preference_set
 
