@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 from simple_history.models import HistoricalRecords
 
-from governance.accounts.roles import Role
+from governance.accounts.roles import COMPOUND_ROLES, Role
 
 
 class Place(models.Model):
@@ -275,7 +275,7 @@ class RoleAssignment(models.Model):
             ),
             models.CheckConstraint(
                 condition=(
-                    Q(role="resident", compound__isnull=False, community__isnull=True, subdistrict__isnull=True, district__isnull=True)
+                    Q(role__in=COMPOUND_ROLES, compound__isnull=False, community__isnull=True, subdistrict__isnull=True, district__isnull=True)
                     | Q(role="community_officer", community__isnull=False, compound__isnull=True, subdistrict__isnull=True, district__isnull=True)
                     | Q(role="subdistrict_admin", subdistrict__isnull=False, compound__isnull=True, community__isnull=True, district__isnull=True)
                     | Q(role="district_admin", district__isnull=False, compound__isnull=True, community__isnull=True, subdistrict__isnull=True)

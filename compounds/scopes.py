@@ -18,6 +18,11 @@ class Scopes:
     subdistricts: set[int] = field(default_factory=set)
     communities: set[int] = field(default_factory=set)
     resident_compounds: set[int] = field(default_factory=set)
+    # compound id → the compound-scoped roles held there (resident, party, committee, property).
+    compound_roles: dict[int, set[str]] = field(default_factory=dict)
+
+    def compounds_with(self, *roles) -> set[int]:
+        return {c for c, held in self.compound_roles.items() if held.intersection(roles)}
 
     @property
     def is_staff(self) -> bool:
@@ -34,8 +39,8 @@ class Scopes:
             q |= Q(**{f"{prefix}community__subdistrict_id__in": self.subdistricts})
         if self.districts:
             q |= Q(**{f"{prefix}community__subdistrict__district_id__in": self.districts})
-        if not manage and self.resident_compounds:
-            q |= Q(**{f"{prefix}id__in": self.resident_compounds})
+        if not manage and self.compound_roles:
+            q |= Q(**{f"{prefix}id__in": set(self.compound_roles)})
         return q
 
     def community_q(self, prefix: str = "") -> Q:
@@ -72,8 +77,10 @@ def scopes_for(user) -> Scopes:
             scopes.subdistricts.add(subdistrict_id)
         elif role == Role.COMMUNITY_OFFICER:
             scopes.communities.add(community_id)
-        elif role == Role.RESIDENT:
-            scopes.resident_compounds.add(compound_id)
+        elif compound_id is not None:
+            scopes.compound_roles.setdefault(compound_id, set()).add(role)
+            if role == Role.RESIDENT:
+                scopes.resident_compounds.add(compound_id)
     user._linli_scopes = scopes
     return scopes
 

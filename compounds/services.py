@@ -32,6 +32,12 @@ from .scopes import forget_scopes
 # The guardian permissions that go with each role, on the role's scope object.
 ROLE_PERMISSIONS = {
     Role.RESIDENT: ["view_compound"],
+    Role.PARTY_MEMBER: ["view_compound"],
+    Role.BRANCH_SECRETARY: ["view_compound"],
+    Role.BRANCH_COMMITTEE: ["view_compound"],
+    Role.COMMITTEE_MEMBER: ["view_compound"],
+    Role.BOARD_MEMBER: ["view_compound"],
+    Role.PROPERTY_STAFF: ["view_compound"],
     Role.COMMUNITY_OFFICER: ["view_community", "manage_community"],
     Role.SUBDISTRICT_ADMIN: ["view_subdistrict", "manage_subdistrict"],
     Role.DISTRICT_ADMIN: ["view_district", "manage_district"],
@@ -89,8 +95,16 @@ def role_revoke(*, assignment: RoleAssignment, actor=None) -> None:
     assignment.refresh_from_db()
     scope = assignment.scope
     if scope is not None:
+        # Keep what another active role over the same place still grants (a resident who stops
+        # working for the property company still sees their compound).
+        kind = ROLE_SCOPE[Role(assignment.role)].value
+        still_held = RoleAssignment.objects.filter(
+            user=assignment.user, ended_at__isnull=True, **{kind: scope}
+        ).values_list("role", flat=True)
+        needed = {perm for role in still_held for perm in ROLE_PERMISSIONS[Role(role)]}
         for perm in ROLE_PERMISSIONS[Role(assignment.role)]:
-            remove_perm(f"compounds.{perm}", assignment.user, scope)
+            if perm not in needed:
+                remove_perm(f"compounds.{perm}", assignment.user, scope)
     forget_scopes(assignment.user)
 
 

@@ -10,6 +10,12 @@ from django.utils.translation import gettext_lazy as _
 
 class Role(models.TextChoices):
     RESIDENT = "resident", _("Resident")
+    PARTY_MEMBER = "party_member", _("Party member")
+    BRANCH_SECRETARY = "branch_secretary", _("Branch secretary")
+    BRANCH_COMMITTEE = "branch_committee", _("Branch committee member")
+    COMMITTEE_MEMBER = "committee_member", _("Owners' committee member")
+    BOARD_MEMBER = "board_member", _("Supervisory board member")
+    PROPERTY_STAFF = "property_staff", _("Property staff")
     COMMUNITY_OFFICER = "community_officer", _("Community officer")
     SUBDISTRICT_ADMIN = "subdistrict_admin", _("Subdistrict admin")
     DISTRICT_ADMIN = "district_admin", _("District admin")
@@ -24,8 +30,20 @@ class ScopeKind(models.TextChoices):
     NONE = "", _("Everywhere")
 
 
+# Roles held over one compound each. Party, committee and property roles are granted and
+# revoked by the services that start and end memberships, seats and contracts.
+COMPOUND_ROLES = (
+    Role.RESIDENT,
+    Role.PARTY_MEMBER,
+    Role.BRANCH_SECRETARY,
+    Role.BRANCH_COMMITTEE,
+    Role.COMMITTEE_MEMBER,
+    Role.BOARD_MEMBER,
+    Role.PROPERTY_STAFF,
+)
+
 ROLE_SCOPE = {
-    Role.RESIDENT: ScopeKind.COMPOUND,
+    **dict.fromkeys(COMPOUND_ROLES, ScopeKind.COMPOUND),
     Role.COMMUNITY_OFFICER: ScopeKind.COMMUNITY,
     Role.SUBDISTRICT_ADMIN: ScopeKind.SUBDISTRICT,
     Role.DISTRICT_ADMIN: ScopeKind.DISTRICT,
