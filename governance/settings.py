@@ -149,6 +149,14 @@ CELERY_BEAT_SCHEDULE = {
         "task": "compounds.tasks.remind_stale_verifications",
         "schedule": env.int("STALE_VERIFICATION_SCAN_SECONDS", default=15 * 60),
     },
+    "sync-property-contracts": {
+        "task": "committees.tasks.sync_contracts",
+        "schedule": 60 * 60,
+    },
+    "scan-member-checkins": {
+        "task": "governance.party.tasks.scan_checkins",
+        "schedule": 60 * 60,
+    },
     "purge-read-notifications": {
         "task": "governance.accounts.tasks.purge_read_notifications",
         "schedule": 24 * 60 * 60,

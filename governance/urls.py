@@ -5,15 +5,19 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 from rest_framework.authtoken.views import obtain_auth_token
 from rest_framework.routers import DefaultRouter
 
+from committees import api as committees_api
 from compounds import api as compounds_api
 from governance.accounts.views import set_language
 from governance.dashboards.views import home
 from governance.health import healthz
+from governance.party import api as party_api
 
 router = DefaultRouter()
 router.register("compounds", compounds_api.CompoundViewSet, basename="compound")
 router.register("buildings", compounds_api.BuildingViewSet, basename="building")
 router.register("households", compounds_api.HouseholdViewSet, basename="household")
+committees_api.register(router)
+party_api.register(router)
 
 urlpatterns = [
     path("", home, name="home"),
@@ -21,6 +25,9 @@ urlpatterns = [
     path("i18n/setlang/", set_language, name="set_language"),
     path("accounts/", include("governance.accounts.urls")),
     path("places/", include("compounds.urls")),
+    path("committees/", include("committees.urls")),
+    path("party/", include("governance.party.urls")),
+    path("figures/", include("governance.dashboards.urls")),
     path("api/v1/", include(router.urls)),
     path("api/v1/auth/token/", obtain_auth_token, name="api-token"),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),

@@ -6,3 +6,8 @@ class PartyConfig(AppConfig):
     verbose_name = _("Party organisation")
     name = "governance.party"
     label = "party"
+
+    def ready(self):
+        from . import notifications
+
+        notifications.register()

@@ -62,6 +62,9 @@ OBJECT_OF = {
     # accounts: one's own notifications only
     "accounts:notification-read": "notification",
     "accounts:notification-open": "notification",
+    # committees (pages and API)
+    # party (pages and API)
+    # dashboards (pages)
 }
 
 
@@ -80,6 +83,8 @@ BUILDERS = {
     "household": lambda s: s.world.b_home,
     "residency": lambda s: s.claim,
     "notification": lambda s: Notification.objects.get(user=s.insider, kind="residency_submitted"),
+    # committees kinds (build in community B's scope; use s.cache to build once)
+    # party kinds (build in community B's scope; use s.cache to build once)
 }
 
 ID_NAME = re.compile(r"^(pk|id|uuid|.+_pk|.+_id)$")
