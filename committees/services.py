@@ -96,6 +96,8 @@ def committee_update(*, actor, committee: Committee, term_start: date, term_end:
 @transaction.atomic
 def committee_dissolve(*, actor, committee: Committee, on: date | None = None) -> Committee:
     _require_manage(actor, committee.compound)
+    if committee.dissolved_on:
+        raise ValidationError(_("This committee has already been dissolved."))
     committee.dissolved_on = on or timezone.localdate()
     committee.save()
     for seat in committee.seats.filter(ended_on__isnull=True):
@@ -129,9 +131,10 @@ def seat_add(*, actor, committee: Committee, user, role: str, started_on: date |
             {"user": _("%(name)s is not a verified owner in %(compound)s; only owners can hold this seat.")
              % {"name": user.name, "compound": committee.compound.name}}
         )
-    seat = Seat(
-        committee=committee, user=user, household=household, role=role, started_on=started_on or timezone.localdate()
-    )
+    started_on = started_on or max(timezone.localdate(), committee.term_start)
+    if not committee.term_start <= started_on < committee.term_end:
+        raise ValidationError({"started_on": _("The seat must start within the committee's term.")})
+    seat = Seat(committee=committee, user=user, household=household, role=role, started_on=started_on)
     seat.full_clean(validate_constraints=False)
     try:
         with transaction.atomic():
@@ -150,7 +153,10 @@ def seat_end(*, actor, seat: Seat, on: date | None = None) -> Seat:
     _require_manage(actor, committee.compound)
     if seat.ended_on:
         raise ValidationError(_("This seat has already ended."))
-    seat.ended_on = on or timezone.localdate()
+    on = on or timezone.localdate()
+    if on < seat.started_on:
+        raise ValidationError({"ended_on": _("A seat cannot end before it started.")})
+    seat.ended_on = on
     seat.save()
     role = SEAT_ROLE[committee.kind]
     still_seated = Seat.objects.filter(
