@@ -94,6 +94,16 @@ def _set_coverage(branch: PartyBranch, compounds) -> None:
         raise ValidationError(
             {"compounds": _("%(c)s is already covered by %(b)s.") % {"c": first.compound, "b": first.branch}}
         )
+    left_with_zones = (
+        ResponsibilityZone.objects.filter(branch=branch, ended_on__isnull=True)
+        .exclude(compound__in=compounds).select_related("compound").first()
+    )
+    if left_with_zones is not None:
+        # Its zones would go on routing issues to this branch's members from a compound it no
+        # longer covers (and whose party roles were just revoked).
+        raise ValidationError(
+            {"compounds": _("End the zones in %(c)s before the branch stops covering it.") % {"c": left_with_zones.compound}}
+        )
     BranchCoverage.objects.filter(branch=branch).exclude(compound__in=compounds).delete()
     have = set(BranchCoverage.objects.filter(branch=branch).values_list("compound_id", flat=True))
     try:
@@ -288,6 +298,10 @@ def zone_save(
     zone = zone or ResponsibilityZone(branch=branch, compound=compound)
     if zone.ended_on:
         raise ValidationError(_("This zone has ended."))
+    if zone.compound_id != compound.pk:
+        # The households were checked against ``compound``; saving them into a zone of another
+        # compound would let a zone cover households outside its own compound.
+        raise ValidationError({"compound": _("A zone stays in its compound; end it and create one in %(c)s.") % {"c": compound}})
     zone.member, zone.name = member, name.strip()
     zone.full_clean()
     zone.save()
