@@ -1,5 +1,10 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from . import views
 
 app_name = "dashboards"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("compounds/<int:pk>/who-serves-us/", views.who_serves_us, name="who-serves-us"),
+    path("coverage/", views.coverage, name="coverage"),
+]

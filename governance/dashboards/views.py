@@ -1,11 +1,18 @@
 from django.contrib.auth.decorators import login_required
 from django.db.models import Count, Q
+from django.http import HttpResponse
 from django.shortcuts import render
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET
 
 from compounds import selectors
 from compounds.models import ResidencyStatus
 from compounds.scopes import scopes_for
+from governance.http import method_not_allowed
+
+from . import exports
+from . import selectors as dashboard_selectors
 
 
 @login_required
@@ -36,3 +43,70 @@ def home(request):
         )
     context["notifications"] = user.notifications.filter(read_at__isnull=True)[:5]
     return render(request, "dashboards/home.html", context)
+
+
+@login_required
+def who_serves_us(request, pk):
+    """The branch, the resident's own zone member and building leader, the committees and the
+    property company of one compound; 404 for anyone who neither lives there nor manages it."""
+    compound = dashboard_selectors.access_who_serves_us(request.user, pk)
+    if response := method_not_allowed(request, "GET"):
+        return response
+    page = dashboard_selectors.who_serves_us(request.user, compound)
+    return render(request, "dashboards/who_serves_us.html", {"page": page, "compound": compound})
+
+
+@login_required
+def coverage(request):
+    """Coverage of the 1 and the 3 per community, subdistrict or district, with a chart and .xlsx."""
+    figures = dashboard_selectors.coverage(request.user, level=request.GET.get("level"), area_id=request.GET.get("id"))
+    if response := method_not_allowed(request, "GET"):
+        return response
+    row_label = ROW_LABELS[figures.row_kind]
+    if request.GET.get("format") == "xlsx":
+        name = f"coverage-{figures.level}{'-' + str(figures.area_id) if figures.area_id else ''}-{timezone.localdate():%Y%m%d}.xlsx"
+        response = HttpResponse(
+            exports.coverage_xlsx(figures, str(row_label)),
+            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        )
+        response["Content-Disposition"] = f'attachment; filename="{name}"'
+        return response
+    rows = [
+        {"row": row, "cells": [exports.cell(row, key) for _header, key in exports.columns()], "link": _drill_link(figures, row)}
+        for row in figures.rows
+    ]
+    chart = {
+        "labels": [row.name for row in figures.rows],
+        "series": [
+            {"label": str(_("Branch coverage %")), "data": [row.rates["branch"] for row in figures.rows]},
+            {"label": str(_("Committee formation %")), "data": [row.rates["committee"] for row in figures.rows]},
+            {"label": str(_("Property-service coverage %")), "data": [row.rates["property"] for row in figures.rows]},
+            {"label": str(_("Zone coverage %")), "data": [row.rates["zoned"] for row in figures.rows]},
+            {"label": str(_("Cross-appointment %")), "data": [row.rates["cross"] for row in figures.rows]},
+        ],
+    }
+    query = request.GET.copy()
+    query["format"] = "xlsx"
+    return render(
+        request,
+        "dashboards/coverage.html",
+        {
+            "figures": figures,
+            "rows": rows,
+            "total_cells": [exports.cell(figures.total, key) for _header, key in exports.columns()],
+            "headers": [header for header, _key in exports.columns()],
+            "row_label": row_label,
+            "chart": chart,
+            "xlsx_query": query.urlencode(),
+        },
+    )
+
+
+ROW_LABELS = {"district": _("District"), "subdistrict": _("Subdistrict"), "community": _("Community")}
+
+
+def _drill_link(figures, row) -> str:
+    """Rows of districts and subdistricts open the next level down."""
+    if figures.row_kind == "community" and figures.level == "community":
+        return ""
+    return f"?level={figures.row_kind}&id={row.key}"

@@ -2,7 +2,9 @@
 
 from django.core.management.base import BaseCommand
 
+from committees import demo as committees_demo
 from compounds import demo as compounds_demo
+from governance.party import demo as party_demo
 
 
 class Command(BaseCommand):
@@ -10,7 +12,11 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         compounds_demo.seed(stdout=self.stdout)
+        # The Party organisation first: its secretaries are owners who also sit on the committees.
+        party_demo.seed(stdout=self.stdout)
+        committees_demo.seed(stdout=self.stdout)
         self.stdout.write("")
         self.stdout.write(f"Demo accounts (password for all: {compounds_demo.DEMO_PASSWORD}); log in with username or mobile:")
-        for username, name, role in compounds_demo.accounts_table():
+        rows = compounds_demo.accounts_table() + party_demo.accounts_table() + committees_demo.accounts_table()
+        for username, name, role in rows:
             self.stdout.write(f"  {username:<14} {name:<20} {role}")
