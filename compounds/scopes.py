@@ -21,6 +21,10 @@ class Scopes:
     # compound id → the compound-scoped roles held there (resident, party, committee, property).
     compound_roles: dict[int, set[str]] = field(default_factory=dict)
 
+    @property
+    def party_member(self) -> bool:
+        return any("party_member" in held for held in self.compound_roles.values())
+
     def compounds_with(self, *roles) -> set[int]:
         return {c for c, held in self.compound_roles.items() if held.intersection(roles)}
 

@@ -295,6 +295,12 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # Three models have a "kind" with different choices; name each enum after its own class.
+    "ENUM_NAME_OVERRIDES": {
+        "BranchKindEnum": "governance.party.models.BranchKind",
+        "MemberKindEnum": "governance.party.models.MemberKind",
+        "BodyKindEnum": "committees.models.BodyKind",
+    },
 }
 
 LOGGING = {
