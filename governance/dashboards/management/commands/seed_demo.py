@@ -1,6 +1,7 @@
 """Load the demo world (safe to re-run) and print the demo accounts."""
 
 from django.core.management.base import BaseCommand
+from django.utils import translation
 
 from committees import demo as committees_demo
 from compounds import demo as compounds_demo
@@ -18,5 +19,6 @@ class Command(BaseCommand):
         self.stdout.write("")
         self.stdout.write(f"Demo accounts (password for all: {compounds_demo.DEMO_PASSWORD}); log in with username or mobile:")
         rows = compounds_demo.accounts_table() + party_demo.accounts_table() + committees_demo.accounts_table()
-        for username, name, role in rows:
-            self.stdout.write(f"  {username:<14} {name:<20} {role}")
+        with translation.override("en"):  # one language in the table, as in the README
+            for username, name, role in rows:
+                self.stdout.write(f"  {username:<14} {name:<20} {role}")
