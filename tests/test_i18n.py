@@ -20,10 +20,11 @@ After adding or changing strings:
 """
 
 import ast
+import datetime
 import re
 import shutil
 import subprocess
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
@@ -34,10 +35,13 @@ from django.conf import settings
 from django.contrib.auth.tokens import default_token_generator
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import URLResolver, get_resolver, reverse
+from django.utils import timezone
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 from django.utils.translation.template import templatize
 
+from committees import services as committee_services
+from committees.models import PropertyCompany, PropertyContract, PropertyStaff
 from compounds import importer
 from compounds import services as place_services
 from compounds.models import (
@@ -51,8 +55,18 @@ from compounds.models import (
     Subdistrict,
 )
 from governance.accounts.models import User
+from governance.party import services as party_services
+from governance.party.models import (
+    PartyBranch,
+    PartyGroup,
+    PartyMember,
+    PostClaim,
+    ResponsibilityZone,
+    ServicePost,
+)
 
 from . import factories
+from .committees.factories import CommitteeFactory, CompanyFactory, active_contract
 
 ROOT = Path(settings.BASE_DIR)
 CATALOGUE = ROOT / "locale" / "zh_Hans" / "LC_MESSAGES"
@@ -337,6 +351,96 @@ B1 = lambda s: s.world.b1.pk  # noqa: E731
 HOME = lambda s: s.world.home.pk  # noqa: E731
 BUILDING = lambda s: s.world.home.building_id  # noqa: E731
 
+
+def _committees(s) -> dict:
+    """Committees, a company with staff and a contract in force in compound A1 (the officer's
+    scope), built the first time a URL needs them and cached on the scene."""
+    if "committees" not in s.cache:
+        committee = CommitteeFactory(compound=s.world.a1)
+        committee_services.seat_add(actor=None, committee=committee, user=s.cast["resident"], role="chair")
+        company = CompanyFactory(name="东湾物业", has_party_organisation=True, party_instructor="刘指导员")
+        contract = active_contract(s.world.a1, company)
+        committee_services.staff_add(
+            actor=None, company=company, user=factories.UserFactory(display_name="钱管家"), title="管家"
+        )
+        s.cache["committees"] = {"committee": committee, "company": company, "contract": contract}
+    return s.cache["committees"]
+
+
+def _party(s) -> dict:
+    """A branch covering A1 with a secretary, a group, a building leader, a zone, an in-service
+    member (the resident) checked in with two posts, an in-service member not checked in yet (the
+    claimant) and a resident member (the neighbour)."""
+    if "party" not in s.cache:
+        officer, world = s.cast["officer"], s.world
+        branch = party_services.branch_create(
+            actor=officer,
+            community=world.a,
+            name="江工塑院小区党支部",
+            kind="compound",
+            founded_on=datetime.date(2020, 7, 1),
+            compounds=[world.a1],
+        )
+        member = party_services.member_add(
+            actor=officer,
+            branch=branch,
+            user=s.cast["resident"],
+            kind="in_service",
+            employer="西陵区税务局",
+            employer_party_organisation="区税务局机关党委",
+        )
+        party_services.member_add(actor=officer, branch=branch, user=s.cast["neighbour"], kind="resident")
+        party_services.member_add(  # in service, not checked in yet
+            actor=officer, branch=branch, user=s.cast["claimant"], kind="in_service", employer="市一医院"
+        )
+        seat = party_services.branch_seat_add(
+            actor=officer,
+            branch=branch,
+            member=member,
+            role="secretary",
+            term_start=datetime.date(2026, 1, 1),
+        )
+        building = world.home.building
+        group = party_services.group_save(
+            actor=officer, branch=branch, name="一组", buildings=[building], leader=member
+        )
+        party_services.building_leader_set(actor=officer, building=building, member=member)
+        zone = party_services.zone_save(
+            actor=officer,
+            branch=branch,
+            compound=world.a1,
+            member=member,
+            name="1 号楼责任区",
+            buildings=[building],
+        )
+        posts = list(ServicePost.objects.filter(active=True).order_by("position")[:2])
+        party_services.checkin_register(
+            actor=officer, member=member, community=world.a, posts=posts, note="周末"
+        )
+        s.cache["party"] = {"branch": branch, "member": member, "seat": seat, "group": group, "zone": zone}
+    return s.cache["party"]
+
+
+def _with(*builders, url):
+    """A URL after the objects its page shows are built."""
+
+    def build(s):
+        for b in builders:
+            b(s)
+        return url(s)
+
+    return build
+
+
+COMMITTEE = lambda s: _committees(s)["committee"].pk  # noqa: E731
+COMPANY = lambda s: _committees(s)["company"].pk  # noqa: E731
+CONTRACT = lambda s: _committees(s)["contract"].pk  # noqa: E731
+BRANCH = lambda s: _party(s)["branch"].pk  # noqa: E731
+MEMBER = lambda s: _party(s)["member"].pk  # noqa: E731
+GROUP = lambda s: _party(s)["group"].pk  # noqa: E731
+ZONE = lambda s: _party(s)["zone"].pk  # noqa: E731
+TODAY = timezone.localdate()
+
 PAGES = [
     # Home: one page with a section per role, so once per role.
     *[Page("home", who, _u("home")) for who in ("resident", "claimant", "stranger", "officer")],
@@ -446,6 +550,132 @@ PAGES = [
         ),
         fragment=True,
     ),
+    # Committees, property companies and contracts, as the community officer
+    Page("committees:overview", "officer", _with(_committees, url=_u("committees:overview"))),
+    Page("committees:overview", "officer", _u("committees:overview", query="?q=nothing-matches"), "empty"),
+    Page("committees:compound", "officer", _with(_committees, url=_u("committees:compound", A1))),
+    Page("committees:compound", "other_officer", _u("committees:compound", B1), "empty"),
+    Page("committees:committee-create", "officer", _u("committees:committee-create", A1)),
+    Page(
+        "committees:committee-create",
+        "officer",
+        _with(_committees, url=_u("committees:committee-create", A1)),
+        "errors",
+        "post",
+        lambda s: {
+            "kind": "owners_committee",
+            "term_start": TODAY.isoformat(),
+            "term_end": (TODAY + datetime.timedelta(days=30)).isoformat(),
+        },
+    ),
+    Page("committees:committee-edit", "officer", _u("committees:committee-edit", COMMITTEE)),
+    Page("committees:seat-add", "officer", _u("committees:seat-add", COMMITTEE)),
+    Page(
+        "committees:seat-add",
+        "officer",
+        _u("committees:seat-add", COMMITTEE),
+        "errors",
+        "post",
+        lambda s: {"user": s.cast["stranger"].pk, "role": "chair"},
+    ),
+    Page("committees:contract-create", "officer", _u("committees:contract-create", A1)),
+    Page(
+        "committees:contract-create",
+        "officer",
+        _with(_committees, url=_u("committees:contract-create", A1)),
+        "errors",
+        "post",
+        lambda s: {
+            "company": _committees(s)["company"].pk,
+            "starts_on": TODAY.isoformat(),
+            "ends_on": (TODAY + datetime.timedelta(days=30)).isoformat(),
+            "fee_per_m2": "1",
+        },
+    ),
+    Page("committees:contract-end", "officer", _u("committees:contract-end", CONTRACT)),
+    Page("committees:company-list", "officer", _with(_committees, url=_u("committees:company-list"))),
+    Page(
+        "committees:company-list",
+        "officer",
+        _u("committees:company-list", query="?q=nothing-matches"),
+        "empty",
+    ),
+    Page("committees:company-create", "officer", _u("committees:company-create")),
+    Page(
+        "committees:company-create",
+        "officer",
+        _u("committees:company-create"),
+        "errors",
+        "post",
+        lambda s: {"name": "", "credit_code": "91420500O0000000"},
+    ),
+    Page("committees:company-detail", "officer", _u("committees:company-detail", COMPANY)),
+    Page("committees:company-edit", "officer", _u("committees:company-edit", COMPANY)),
+    Page("committees:staff-add", "officer", _u("committees:staff-add", COMPANY)),
+    Page(
+        "committees:staff-add",
+        "officer",
+        _u("committees:staff-add", COMPANY),
+        "errors",
+        "post",
+        lambda s: {"phone": "13999999999"},
+    ),
+    # The Party organisation, as the community officer; the member's own pages as the member
+    Page("party:branch-list", "officer", _with(_party, url=_u("party:branch-list"))),
+    Page("party:branch-list", "officer", _u("party:branch-list"), "empty"),
+    Page("party:branch-create", "officer", _u("party:branch-create")),
+    Page(
+        "party:branch-create",
+        "officer",
+        _u("party:branch-create"),
+        "errors",
+        "post",
+        lambda s: {"community": s.world.a.pk, "name": "", "kind": "compound"},
+    ),
+    Page("party:branch-detail", "officer", _u("party:branch-detail", BRANCH, query="?former=1")),
+    Page("party:branch-edit", "officer", _u("party:branch-edit", BRANCH)),
+    Page("party:member-add", "officer", _u("party:member-add", BRANCH)),
+    Page(
+        "party:member-add",
+        "officer",
+        _u("party:member-add", BRANCH),
+        "errors",
+        "post",
+        lambda s: {"phone": "13000000000", "kind": "in_service"},
+    ),
+    Page("party:seat-add", "officer", _u("party:seat-add", BRANCH)),
+    Page("party:group-create", "officer", _u("party:group-create", BRANCH)),
+    Page("party:group-edit", "officer", _u("party:group-edit", GROUP)),
+    Page("party:leader-set", "officer", _u("party:leader-set", BRANCH)),
+    Page("party:zone-create", "officer", _u("party:zone-create", BRANCH)),
+    Page("party:zone-edit", "officer", _u("party:zone-edit", ZONE)),
+    Page("party:member-list", "officer", _with(_party, url=_u("party:member-list"))),
+    Page("party:member-list", "officer", _u("party:member-list"), "empty"),
+    Page("party:member-detail", "officer", _u("party:member-detail", MEMBER)),
+    Page("party:member-edit", "officer", _u("party:member-edit", MEMBER)),
+    Page("party:checkin-list", "officer", _with(_party, url=_u("party:checkin-list"))),
+    Page("party:checkin-list", "officer", _u("party:checkin-list"), "empty"),
+    Page("party:my-checkin", "resident", _with(_party, url=_u("party:my-checkin")), "in-service"),
+    Page("party:my-checkin", "neighbour", _with(_party, url=_u("party:my-checkin")), "resident-member"),
+    Page("party:my-checkin", "stranger", _u("party:my-checkin"), "not-a-member"),
+    Page("party:my-checkin", "claimant", _with(_party, url=_u("party:my-checkin")), "not-checked-in"),
+    Page(
+        "party:my-checkin-register",
+        "claimant",
+        _with(_party, url=_u("party:my-checkin-register")),
+        "errors",
+        "post",
+        lambda s: {},
+    ),
+    # Dashboards
+    Page(
+        "dashboards:who-serves-us",
+        "resident",
+        _with(_committees, _party, url=_u("dashboards:who-serves-us", A1)),
+    ),
+    Page("dashboards:who-serves-us", "officer", _u("dashboards:who-serves-us", A1), "nothing-yet"),
+    Page("dashboards:coverage", "officer", _with(_committees, _party, url=_u("dashboards:coverage"))),
+    Page("dashboards:coverage", "district_admin", _u("dashboards:coverage")),
     # Error pages and the lockout page, reached through real requests
     Page("404", "officer", _u("compounds:compound-detail", B1), status=404),
     Page("403", "resident", _u("compounds:compound-edit", A1), status=403),
@@ -464,6 +694,17 @@ EXCLUDED = {
     "compounds:residency-end": "POST-only decision; redirects",
     "set_language": "POST-only language switch; redirects",
     "healthz": "machine-readable JSON for the load balancer",
+    "committees:committee-dissolve": "POST-only; redirects",
+    "committees:seat-end": "POST-only; redirects",
+    "committees:staff-end": "POST-only; redirects",
+    "party:branch-dissolve": "POST-only; redirects",
+    "party:member-leave": "POST-only; redirects",
+    "party:seat-end": "POST-only; redirects",
+    "party:zone-end": "POST-only; redirects",
+    "party:my-checkin-renew": "POST-only; redirects to the member's check-in page",
+    "party:my-post-claim": "POST-only; redirects to the member's check-in page",
+    "party:post-release": "POST-only; redirects to the member's check-in page",
+    "party:member-record": "an .xlsx download, not an HTML page",
 }
 # Renderings that are not URL names of their own.
 PSEUDO_PAGES = {"404", "403", "axes-lockout"}
@@ -507,6 +748,7 @@ class Scene:
     cast: dict
     pending: Residency
     rejected: Residency
+    cache: dict = field(default_factory=dict)  # objects some pages need, built on first use
 
 
 @pytest.fixture
@@ -606,6 +848,17 @@ def _data_strings() -> list[str]:
         (Household, ("unit", "room")),
         (Residency, ("note", "reason")),
         (User, ("username", "display_name", "email", "phone")),
+        (
+            PropertyCompany,
+            ("name", "credit_code", "address", "contact_name", "contact_phone", "party_instructor"),
+        ),
+        (PropertyStaff, ("title",)),
+        (PropertyContract, ("end_reason",)),
+        (PartyBranch, ("name",)),
+        (PartyMember, ("employer", "employer_party_organisation")),
+        (PartyGroup, ("name",)),
+        (ResponsibilityZone, ("name",)),
+        (PostClaim, ("note",)),
     ):
         for row in model.objects.values_list(*fields):
             found.update(str(v) for v in row if v)
