@@ -101,14 +101,25 @@ def buildings_with_figures(compound: Compound) -> QuerySet[Building]:
     ).order_by("name")
 
 
+# Later apps add the records they keep about a compound to its history page (committees, the
+# Party organisation): each source is ``fn(compound) -> [(historical queryset, kind, label)]``.
+# A registry keeps the dependency arrow pointing from those apps to this one.
+HISTORY_SOURCES: list = []
+
+
+def register_history_source(source) -> None:
+    if source not in HISTORY_SOURCES:
+        HISTORY_SOURCES.append(source)
+
+
 def compound_history(compound: Compound, limit: int = 100) -> list[dict]:
-    """The audit trail of a compound, its buildings and households, newest first (one query each)."""
+    """The audit trail of a compound and everything kept about it, newest first (one query per source)."""
     from django.utils.translation import gettext_lazy as _
 
     from .models import Building, Household
 
     change = {"+": _("Created"), "~": _("Changed"), "-": _("Deleted")}
-    sources = (
+    sources = [
         (Compound.history.filter(id=compound.pk), Compound._meta.verbose_name, lambda r: r.name),
         (Building.history.filter(compound_id=compound.pk), Building._meta.verbose_name, lambda r: r.name),
         (
@@ -116,7 +127,9 @@ def compound_history(compound: Compound, limit: int = 100) -> list[dict]:
             Household._meta.verbose_name,
             lambda r: f"{r.building.name} {r.unit} {r.room} · {r.exclusive_area} m²",
         ),
-    )
+    ]
+    for source in HISTORY_SOURCES:
+        sources.extend(source(compound))
     rows = []
     for qs, kind, label in sources:
         for record in qs.select_related("history_user").order_by("-history_date")[:limit]:

@@ -8,6 +8,10 @@ class PartyConfig(AppConfig):
     label = "party"
 
     def ready(self):
+        from compounds.selectors import register_history_source
+
         from . import notifications
+        from .history import compound_sources
 
         notifications.register()
+        register_history_source(compound_sources)
