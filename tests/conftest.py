@@ -54,6 +54,13 @@ def _media_root(tmp_path, settings):
 
 
 @pytest.fixture(autouse=True)
+def _database_sessions(settings):
+    """Sessions in the database whatever REDIS_URL says, so the pinned query counts are the same
+    on a developer's SQLite and on CI's PostgreSQL + Redis (cached_db would save one read)."""
+    settings.SESSION_ENGINE = "django.contrib.sessions.backends.db"
+
+
+@pytest.fixture(autouse=True)
 def _locmem_email(settings):
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 

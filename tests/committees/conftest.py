@@ -47,10 +47,6 @@ def english(client):
     return client
 
 
-@pytest.fixture
-def db_sessions(settings):
-    settings.SESSION_ENGINE = "django.contrib.sessions.backends.db"
-
 
 @pytest.fixture
 def token_for(db):
@@ -127,3 +123,13 @@ def a_clerk(a_company):
     user = factories.UserFactory(username="a_clerk", display_name="孙管家", phone="13700002222")
     services.staff_add(actor=None, company=a_company, user=user)
     return user
+
+
+@pytest.fixture(autouse=True)
+def _english(client):
+    """Assertions quote the English source messages; the UI's default language is Chinese."""
+    from django.utils import translation
+
+    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
+    with translation.override("en"):
+        yield

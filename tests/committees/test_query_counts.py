@@ -4,7 +4,6 @@ the number and say why in the commit."""
 
 import datetime
 
-import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -23,8 +22,6 @@ from governance.accounts.models import User
 
 from .. import factories
 from .factories import CommitteeFactory, CompanyFactory
-
-pytestmark = pytest.mark.usefixtures("db_sessions")
 
 TODAY = timezone.localdate()
 DAY = datetime.timedelta(days=1)

@@ -89,10 +89,3 @@ def token_for(db):
         return {"Authorization": f"Token {token.key}"}
 
     return make
-
-
-@pytest.fixture
-def db_sessions(settings):
-    """Sessions in the database whatever REDIS_URL says, so pinned query counts are the same
-    on a developer's SQLite and on CI's PostgreSQL + Redis (cached_db reads from the cache)."""
-    settings.SESSION_ENGINE = "django.contrib.sessions.backends.db"

@@ -11,8 +11,6 @@ from governance.accounts.models import User
 
 from .. import factories
 
-pytestmark = pytest.mark.usefixtures("db_sessions")
-
 ROWS = 55
 
 

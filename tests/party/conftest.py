@@ -52,10 +52,6 @@ def token_for(db):
     return make
 
 
-@pytest.fixture
-def db_sessions(settings):
-    settings.SESSION_ENGINE = "django.contrib.sessions.backends.db"
-
 
 @pytest.fixture
 def posts(db):
@@ -103,3 +99,13 @@ def zone_b(branch_b, member_b, other_officer, world):
         actor=other_officer, branch=branch_b, compound=world.b1, member=member_b, name="1 号楼责任区",
         buildings=[world.b_home.building],
     )
+
+
+@pytest.fixture(autouse=True)
+def _english(client):
+    """Assertions quote the English source messages; the UI's default language is Chinese."""
+    from django.utils import translation
+
+    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
+    with translation.override("en"):
+        yield

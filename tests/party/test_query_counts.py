@@ -23,8 +23,6 @@ from governance.party.models import (
 from .. import factories
 from .factories import PartyBranchFactory
 
-pytestmark = pytest.mark.usefixtures("db_sessions")
-
 ROWS = 55
 
 

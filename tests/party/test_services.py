@@ -7,6 +7,7 @@ from datetime import date, timedelta
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection
+from django.utils import translation
 
 from compounds.models import RoleAssignment
 from governance.accounts.models import Notification
@@ -237,12 +238,14 @@ def test_two_zones_racing_for_one_household_end_with_it_in_one_zone(world, other
 
     def attempt(name):
         try:
-            services.zone_save(
-                actor=other_officer, branch=branch, compound=world.b1, member=member, name=name, households=[world.b_home]
-            )
+            with translation.override("en"):  # a thread does not inherit the test's language
+                services.zone_save(
+                    actor=other_officer, branch=branch, compound=world.b1, member=member, name=name, households=[world.b_home]
+                )
             results.append("ok")
         except ValidationError as exc:
-            results.append(str(exc))
+            with translation.override("en"):
+                results.append(str(exc))
         finally:
             connection.close()
 
