@@ -14,7 +14,7 @@ from django.views.decorators.http import require_GET
 
 from compounds.models import Compound
 from compounds.permissions import access_compound
-from governance.http import method_not_allowed, paginate, querystring_without
+from governance.http import form_errors_from, method_not_allowed, paginate, querystring_without
 
 from . import selectors, services
 from .forms import (
@@ -35,14 +35,6 @@ from .permissions import (
     access_staff,
     require_staff,
 )
-
-
-def _form_errors_from(exc: ValidationError, form) -> None:
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, exc.messages)
 
 
 def _managed_compound(request, pk) -> Compound:
@@ -102,7 +94,7 @@ def committee_create(request, pk):
         try:
             committee = services.committee_create(actor=request.user, compound=compound, **form.cleaned_data)
         except ValidationError as exc:
-            _form_errors_from(exc, form)
+            form_errors_from(exc, form)
         else:
             messages.success(request, _("%(c)s recorded. Now add its seats.") % {"c": committee})
             return redirect("committees:seat-add", committee.pk)
@@ -121,7 +113,7 @@ def committee_edit(request, pk):
             services.committee_update(actor=request.user, committee=committee, **form.cleaned_data)
         except ValidationError as exc:
             committee.refresh_from_db()
-            _form_errors_from(exc, form)
+            form_errors_from(exc, form)
         else:
             messages.success(request, _("Changes saved."))
             return redirect("committees:compound", committee.compound_id)
@@ -165,7 +157,7 @@ def seat_add(request, pk):
                 started_on=form.cleaned_data["started_on"],
             )
         except ValidationError as exc:
-            _form_errors_from(exc, form)
+            form_errors_from(exc, form)
         else:
             messages.success(request, _("%(name)s now holds a seat.") % {"name": seat.user.name})
             if "another" in request.POST:
@@ -231,7 +223,7 @@ def company_create(request):
         try:
             company = services.company_create(actor=request.user, **form.cleaned_data)
         except ValidationError as exc:
-            _form_errors_from(exc, form)
+            form_errors_from(exc, form)
         else:
             messages.success(request, _("%(name)s registered.") % {"name": company.name})
             return redirect("committees:company-detail", company.pk)
@@ -271,7 +263,7 @@ def company_edit(request, pk):
             services.company_update(actor=request.user, company=company, **form.cleaned_data)
         except ValidationError as exc:
             company.refresh_from_db()
-            _form_errors_from(exc, form)
+            form_errors_from(exc, form)
         else:
             messages.success(request, _("Changes saved."))
             return redirect("committees:company-detail", company.pk)
@@ -294,7 +286,7 @@ def staff_add(request, pk):
                 is_contact=form.cleaned_data["is_contact"],
             )
         except ValidationError as exc:
-            _form_errors_from(exc, form)
+            form_errors_from(exc, form)
         else:
             messages.success(request, _("%(name)s added to the staff.") % {"name": staff.user.name})
             return redirect("committees:company-detail", company.pk)
@@ -328,7 +320,7 @@ def contract_create(request, pk):
         try:
             contract = services.contract_create(actor=request.user, compound=compound, **form.cleaned_data)
         except ValidationError as exc:
-            _form_errors_from(exc, form)
+            form_errors_from(exc, form)
         else:
             if contract.status == ContractStatus.ACTIVE:
                 messages.success(request, _("The contract with %(c)s is in force.") % {"c": contract.company})
@@ -354,7 +346,7 @@ def contract_end(request, pk):
                 actor=request.user, contract=contract, reason=form.cleaned_data["reason"], on=form.cleaned_data["on"]
             )
         except ValidationError as exc:
-            _form_errors_from(exc, form)
+            form_errors_from(exc, form)
         else:
             messages.success(
                 request, _("The contract has ended; %(c)s's staff no longer act in this compound.") % {"c": contract.company}

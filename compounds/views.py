@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
-from governance.http import method_not_allowed, paginate, querystring_without
+from governance.http import form_errors_from, method_not_allowed, paginate, querystring_without
 
 from . import importer, selectors, services
 from .forms import (
@@ -49,14 +49,6 @@ def _require_staff(request):
         raise Http404
 
 
-def _form_errors_from(exc: ValidationError, form) -> None:
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, exc.messages)
-
-
 @login_required
 @require_GET
 def compound_list(request):
@@ -90,7 +82,7 @@ def compound_create(request):
         try:
             compound = services.compound_create(actor=request.user, community=community, **data)
         except ValidationError as exc:
-            _form_errors_from(exc, form)
+            form_errors_from(exc, form)
         else:
             messages.success(request, _("Compound %(name)s created.") % {"name": compound.name})
             return redirect("compounds:compound-detail", compound.pk)
@@ -123,7 +115,7 @@ def compound_edit(request, pk):
         try:
             services.compound_update(actor=request.user, compound=compound, **data)
         except ValidationError as exc:
-            _form_errors_from(exc, form)
+            form_errors_from(exc, form)
         else:
             messages.success(request, _("Changes saved."))
             return redirect("compounds:compound-detail", compound.pk)
@@ -221,7 +213,7 @@ def building_create(request, pk):
         try:
             services.building_create(actor=request.user, compound=compound, **form.cleaned_data)
         except ValidationError as exc:
-            _form_errors_from(exc, form)
+            form_errors_from(exc, form)
         else:
             messages.success(request, _("Building added."))
             return redirect("compounds:compound-detail", compound.pk)
@@ -239,7 +231,7 @@ def building_edit(request, pk):
         try:
             services.building_update(actor=request.user, building=building, **form.cleaned_data)
         except ValidationError as exc:
-            _form_errors_from(exc, form)
+            form_errors_from(exc, form)
         else:
             messages.success(request, _("Changes saved."))
             return redirect("compounds:compound-detail", building.compound_id)
@@ -258,7 +250,7 @@ def household_create(request, pk):
         try:
             household = services.household_create(actor=request.user, building=building, **form.cleaned_data)
         except ValidationError as exc:
-            _form_errors_from(exc, form)
+            form_errors_from(exc, form)
         else:
             messages.success(request, _("Household %(h)s added.") % {"h": household})
             return redirect(reverse("compounds:compound-households", args=[building.compound_id]) + f"?building={building.pk}")
@@ -287,7 +279,7 @@ def household_edit(request, pk):
         try:
             services.household_update(actor=request.user, household=household, **form.cleaned_data)
         except ValidationError as exc:
-            _form_errors_from(exc, form)
+            form_errors_from(exc, form)
         else:
             messages.success(request, _("Changes saved."))
             return redirect("compounds:household-detail", household.pk)
@@ -432,7 +424,7 @@ def claim(request, pk):
                 note=form.cleaned_data["note"],
             )
         except ValidationError as exc:
-            _form_errors_from(exc, form)
+            form_errors_from(exc, form)
         else:
             messages.success(
                 request,

@@ -26,3 +26,12 @@ def querystring_without(request, *keys) -> str:
     for key in keys:
         params.pop(key, None)
     return params.urlencode()
+
+
+def form_errors_from(exc, form) -> None:
+    """Put a service's ValidationError on the form: per field where it names one, else on top."""
+    if hasattr(exc, "error_dict"):
+        for field, errors in exc.error_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, exc.messages)

@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from compounds.selectors import communities_managed
-from governance.http import method_not_allowed, paginate, querystring_without
+from governance.http import form_errors_from, method_not_allowed, paginate, querystring_without
 
 from . import selectors, services
 from .exports import XLSX, member_record_xlsx
@@ -35,14 +35,6 @@ from .permissions import (
     access_seat,
     access_zone,
 )
-
-
-def _form_errors_from(exc: ValidationError, form) -> None:
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, exc.messages)
 
 
 def _require_manager(request):
@@ -101,7 +93,7 @@ def branch_create(request):
         try:
             branch = services.branch_create(actor=request.user, **data)
         except ValidationError as exc:
-            _form_errors_from(exc, form)
+            form_errors_from(exc, form)
         else:
             messages.success(request, _("Branch %(name)s created.") % {"name": branch.name})
             return redirect("party:branch-detail", branch.pk)
@@ -146,7 +138,7 @@ def branch_edit(request, pk):
         try:
             services.branch_update(actor=request.user, branch=branch, **data)
         except ValidationError as exc:
-            _form_errors_from(exc, form)
+            form_errors_from(exc, form)
         else:
             messages.success(request, _("Changes saved."))
             return redirect("party:branch-detail", branch.pk)
@@ -205,7 +197,7 @@ def member_add(request, pk):
         try:
             member = services.member_add(actor=request.user, branch=branch, **data)
         except ValidationError as exc:
-            _form_errors_from(exc, form)
+            form_errors_from(exc, form)
         else:
             messages.success(request, _("%(name)s is now a member of %(branch)s.") % {"name": member.user.name, "branch": branch})
             return redirect("party:branch-detail", branch.pk)
@@ -238,7 +230,7 @@ def member_edit(request, pk):
         try:
             services.member_update(actor=request.user, member=member, **form.cleaned_data)
         except ValidationError as exc:
-            _form_errors_from(exc, form)
+            form_errors_from(exc, form)
         else:
             messages.success(request, _("Changes saved."))
             return redirect("party:member-detail", member.pk)
@@ -293,7 +285,7 @@ def seat_add(request, pk):
         try:
             services.branch_seat_add(actor=request.user, branch=branch, **form.cleaned_data)
         except ValidationError as exc:
-            _form_errors_from(exc, form)
+            form_errors_from(exc, form)
         else:
             messages.success(request, _("Seat added."))
             return redirect("party:branch-detail", branch.pk)
@@ -329,7 +321,7 @@ def _group_form(request, branch, group=None):
         try:
             services.group_save(actor=request.user, branch=branch, group=group, **form.cleaned_data)
         except ValidationError as exc:
-            _form_errors_from(exc, form)
+            form_errors_from(exc, form)
         else:
             messages.success(request, _("Party group saved."))
             return redirect("party:branch-detail", branch.pk)
@@ -366,7 +358,7 @@ def leader_set(request, pk):
         try:
             services.building_leader_set(actor=request.user, **form.cleaned_data)
         except ValidationError as exc:
-            _form_errors_from(exc, form)
+            form_errors_from(exc, form)
         else:
             messages.success(request, _("Building leader set."))
             return redirect("party:branch-detail", branch.pk)
@@ -388,7 +380,7 @@ def _zone_form(request, branch, zone=None):
         try:
             saved = services.zone_save(actor=request.user, branch=branch, zone=zone, **form.cleaned_data)
         except ValidationError as exc:
-            _form_errors_from(exc, form)
+            form_errors_from(exc, form)
         else:
             messages.success(request, _("Zone %(name)s saved.") % {"name": saved.name})
             return redirect("party:branch-detail", branch.pk)
@@ -503,7 +495,7 @@ def my_checkin_register(request):
                 posts=form.cleaned_data["posts"], note=form.cleaned_data["note"],
             )
         except ValidationError as exc:
-            _form_errors_from(exc, form)
+            form_errors_from(exc, form)
         else:
             messages.success(request, _("You are checked in with %(c)s.") % {"c": member.branch.community})
             return redirect("party:my-checkin")
