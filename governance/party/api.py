@@ -4,6 +4,7 @@ through the services. `register(router)` is called by governance/urls.py."""
 import django_filters
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import Prefetch, Q
+from django.utils.translation import gettext as _
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
@@ -256,6 +257,49 @@ class CheckInViewSet(ScopedObjectFirstMixin, viewsets.ReadOnlyModelViewSet):
             .order_by("expires_on", "pk")
         )
 
+    def create(self, request):
+        """An in-service member checks in with their branch's community, claiming ≥ 1 post."""
+        data = _write(request, CheckInRegisterSerializer)
+        member = PartyMember.objects.filter(user=request.user, left_on__isnull=True).select_related("branch").first()
+        if member is None:
+            raise serializers.ValidationError({"non_field_errors": [_("You are not registered with a Party branch.")]})
+        checkin = call(
+            services.checkin_register, actor=request.user, member=member, community=member.branch.community,
+            posts=data["posts"], note=data["note"],
+        )
+        return Response(CheckInSerializer(checkin).data, status=status.HTTP_201_CREATED)
+
+    @action(detail=True, methods=["post"], url_name="renew")
+    def renew(self, request, pk=None):
+        checkin = self.get_object()
+        renewal = call(services.checkin_renew, actor=request.user, checkin=checkin)
+        return Response(CheckInSerializer(renewal).data, status=status.HTTP_201_CREATED)
+
+
+class CheckInRegisterSerializer(serializers.Serializer):
+    posts = serializers.PrimaryKeyRelatedField(queryset=ServicePost.objects.filter(active=True), many=True)
+    note = serializers.CharField(required=False, allow_blank=True, max_length=200, default="")
+
+
+class SeatViewSet(ScopedObjectFirstMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """Branch committee seats in branches the caller manages; POST …/end/ ends one."""
+
+    serializer_class = SeatSerializer
+    queryset = BranchSeat.objects.none()  # for the schema; requests use get_queryset()
+
+    def get_queryset(self):
+        return (
+            BranchSeat.objects.filter(branch__in=selectors.branches_managed(self.request.user))
+            .select_related("member__user")
+            .order_by("branch_id", "pk")
+        )
+
+    @action(detail=True, methods=["post"], url_name="end")
+    def end(self, request, pk=None):
+        seat = self.get_object()
+        call(services.branch_seat_end, actor=request.user, seat=seat)
+        return Response(SeatSerializer(seat).data)
+
 
 class ServicePostViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     """The service posts members may claim (the same list for everyone)."""
@@ -270,4 +314,5 @@ def register(router) -> None:
     router.register("party/groups", GroupViewSet, basename="party-group")
     router.register("party/zones", ZoneViewSet, basename="party-zone")
     router.register("party/checkins", CheckInViewSet, basename="party-checkin")
+    router.register("party/seats", SeatViewSet, basename="party-seat")
     router.register("party/service-posts", ServicePostViewSet, basename="party-service-post")

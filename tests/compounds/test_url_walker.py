@@ -115,6 +115,9 @@ OBJECT_OF = {
     "party-zone-detail": "party_zone",
     "party-zone-end": "party_zone",
     "party-checkin-detail": "party_checkin",
+    "party-checkin-renew": "party_checkin",
+    "party-seat-detail": "party_seat",
+    "party-seat-end": "party_seat",
     # dashboards (pages)
     "dashboards:who-serves-us": "compound",
 }

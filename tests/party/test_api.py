@@ -110,3 +110,53 @@ def test_a_group_with_another_communitys_building_is_refused(client, token_for, 
                            content_type="application/json", headers=token_for(officer))
     assert response.status_code == 400
     assert not branch_a.groups.exists()
+
+
+def test_an_officer_ends_a_branch_seat_through_the_api_and_the_role_goes(client, token_for, officer, world, branch_a, member_a):
+    from datetime import date
+
+    from governance.party import services
+
+    seat = services.branch_seat_add(actor=officer, branch=branch_a, member=member_a, role="secretary", term_start=date(2026, 1, 1))
+    headers = token_for(officer)
+    assert [s["id"] for s in client.get("/api/v1/party/seats/", headers=headers).json()["results"]] == [seat.pk]
+
+    response = client.post(reverse("party-seat-end", args=[seat.pk]), headers=headers)
+
+    assert response.status_code == 200, response.json()
+    seat.refresh_from_db()
+    assert seat.ended_on is not None
+    assert not RoleAssignment.objects.filter(user=member_a.user, role=Role.BRANCH_SECRETARY, ended_at__isnull=True).exists()
+    again = client.post(reverse("party-seat-end", args=[seat.pk]), headers=headers)
+    assert again.status_code == 400 and again.json()["error"]["code"] == "invalid"
+
+
+def test_an_in_service_member_checks_in_and_renews_through_the_api(client, token_for, officer, world, branch_a, stranger, posts):
+    from governance.party import services
+    from governance.party.models import MemberCheckIn
+
+    member = services.member_add(actor=officer, branch=branch_a, user=stranger, kind="in_service", employer="宜昌市第一人民医院")
+    headers = token_for(stranger)
+
+    refused = client.post("/api/v1/party/checkins/", {"posts": []}, content_type="application/json", headers=headers)
+    assert refused.status_code == 400 and not MemberCheckIn.objects.exists()
+
+    response = client.post(
+        "/api/v1/party/checkins/", {"posts": [posts["patrol"].pk], "note": "周末巡逻"}, content_type="application/json", headers=headers
+    )
+    assert response.status_code == 201, response.json()
+    first = response.json()
+    assert first["member"] == member.pk and first["status"] == "active"
+
+    renewed = client.post(reverse("party-checkin-renew", args=[first["id"]]), headers=headers)
+    assert renewed.status_code == 201, renewed.json()
+    assert renewed.json()["previous"] == first["id"]
+    assert MemberCheckIn.objects.get(pk=first["id"]).status == "renewed"
+
+
+def test_someone_who_is_not_a_member_cannot_check_in_through_the_api(client, token_for, world, stranger, posts):
+    response = client.post(
+        "/api/v1/party/checkins/", {"posts": [posts["patrol"].pk]}, content_type="application/json", headers=token_for(stranger)
+    )
+    assert response.status_code == 400
+    assert "not registered" in str(response.json()["error"]["details"])
