@@ -71,8 +71,6 @@ class CommitteeViewSet(ScopedObjectFirstMixin, mixins.CreateModelMixin, mixins.U
     @action(detail=True, methods=["post"])
     def dissolve(self, request, pk=None):
         committee = self.get_object()
-        if committee.dissolved_on:
-            raise ValidationError(detail=["This committee has already been dissolved."])
         _call(services.committee_dissolve, actor=request.user, committee=committee)
         return Response(CommitteeSerializer(self.get_queryset().get(pk=committee.pk), context=self.get_serializer_context()).data)
 

@@ -5,30 +5,24 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404
 
 from compounds.scopes import scopes_for
+from governance.http import get_or_404
 
 from . import selectors
 from .models import Committee, PropertyCompany, PropertyContract, PropertyStaff, Seat
 
 
-def _get_or_404(qs, pk):
-    try:
-        return qs.get(pk=pk)
-    except (qs.model.DoesNotExist, ValueError, TypeError):
-        raise Http404 from None
-
-
 def access_committee(user, committee_id) -> Committee:
-    return _get_or_404(selectors.committees_managed(user), committee_id)
+    return get_or_404(selectors.committees_managed(user), committee_id)
 
 
 def access_seat(user, seat_id) -> Seat:
-    return _get_or_404(selectors.seats_managed(user), seat_id)
+    return get_or_404(selectors.seats_managed(user), seat_id)
 
 
 def access_contract(user, contract_id, *, manage: bool = True) -> PropertyContract:
     if manage:
-        return _get_or_404(selectors.contracts_managed(user), contract_id)
-    return _get_or_404(selectors.contracts_visible(user), contract_id)
+        return get_or_404(selectors.contracts_managed(user), contract_id)
+    return get_or_404(selectors.contracts_visible(user), contract_id)
 
 
 def can_manage_company(user, company: PropertyCompany) -> bool:
@@ -36,14 +30,14 @@ def can_manage_company(user, company: PropertyCompany) -> bool:
 
 
 def access_company(user, company_id, *, manage: bool = False) -> PropertyCompany:
-    company = _get_or_404(selectors.companies_visible(user), company_id)
+    company = get_or_404(selectors.companies_visible(user), company_id)
     if manage and not can_manage_company(user, company):
         raise PermissionDenied
     return company
 
 
 def access_staff(user, staff_id, *, manage: bool = False) -> PropertyStaff:
-    staff = _get_or_404(selectors.staff_visible(user), staff_id)
+    staff = get_or_404(selectors.staff_visible(user), staff_id)
     if manage and not can_manage_company(user, staff.company):
         raise PermissionDenied
     return staff

@@ -127,10 +127,11 @@ def committee_dissolve(request, pk):
     committee = access_committee(request.user, pk)
     if response := method_not_allowed(request, "POST"):
         return response
-    if committee.dissolved_on:
-        messages.error(request, _("This committee has already been dissolved."))
-    else:
+    try:
         services.committee_dissolve(actor=request.user, committee=committee)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
         messages.success(request, _("%(c)s dissolved; its seats have ended.") % {"c": committee})
     return redirect("committees:compound", committee.compound_id)
 

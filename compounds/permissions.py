@@ -9,6 +9,8 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from guardian.core import ObjectPermissionChecker
 
+from governance.http import get_or_404
+
 from . import selectors
 from .models import Building, Community, Compound, Household, Residency
 
@@ -29,19 +31,12 @@ def can_manage_compound(user, compound: Compound, checker: ObjectPermissionCheck
     )
 
 
-def _get_or_404(qs, pk):
-    try:
-        return qs.get(pk=pk)
-    except (qs.model.DoesNotExist, ValueError, TypeError):
-        raise Http404 from None
-
-
 def access_community(user, community_id) -> Community:
-    return _get_or_404(selectors.communities_managed(user), community_id)
+    return get_or_404(selectors.communities_managed(user), community_id)
 
 
 def access_compound(user, compound_id, *, manage: bool = False) -> Compound:
-    compound = _get_or_404(
+    compound = get_or_404(
         selectors.compounds_visible(user).select_related("community__subdistrict__district"), compound_id
     )
     if manage and not can_manage_compound(user, compound):
@@ -50,7 +45,7 @@ def access_compound(user, compound_id, *, manage: bool = False) -> Compound:
 
 
 def access_building(user, building_id, *, manage: bool = False) -> Building:
-    building = _get_or_404(
+    building = get_or_404(
         selectors.buildings_visible(user).select_related("compound__community__subdistrict__district"), building_id
     )
     if manage and not can_manage_compound(user, building.compound):
@@ -59,7 +54,7 @@ def access_building(user, building_id, *, manage: bool = False) -> Building:
 
 
 def access_household(user, household_id, *, manage: bool = False) -> Household:
-    household = _get_or_404(
+    household = get_or_404(
         selectors.households_visible(user).select_related("building__compound__community__subdistrict__district"),
         household_id,
     )
@@ -70,7 +65,7 @@ def access_household(user, household_id, *, manage: bool = False) -> Household:
 
 def access_residency(user, residency_id, *, manage: bool = False) -> Residency:
     """The resident sees their own claim; officers in scope see and decide it."""
-    residency = _get_or_404(
+    residency = get_or_404(
         Residency.objects.select_related(
             "user", "household__building__compound__community__subdistrict__district", "decided_by"
         ),

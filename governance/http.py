@@ -1,7 +1,7 @@
 """Small helpers shared by page views."""
 
 from django.core.paginator import Paginator
-from django.http import HttpResponseNotAllowed
+from django.http import Http404, HttpResponseNotAllowed
 
 
 def method_not_allowed(request, *methods):
@@ -35,3 +35,11 @@ def form_errors_from(exc, form) -> None:
             form.add_error(field if field in form.fields else None, errors)
     else:
         form.add_error(None, exc.messages)
+
+
+def get_or_404(qs, pk):
+    """One object of a (scoped) queryset, or 404 — also for a malformed id."""
+    try:
+        return qs.get(pk=pk)
+    except (qs.model.DoesNotExist, ValueError, TypeError):
+        raise Http404 from None

@@ -124,8 +124,6 @@ class BranchViewSet(ScopedObjectFirstMixin, mixins.ListModelMixin, mixins.Retrie
     @action(detail=True, methods=["post"], url_name="dissolve")
     def dissolve(self, request, pk=None):
         branch = self.get_object()
-        if branch.dissolved_on:
-            raise serializers.ValidationError({"non_field_errors": ["This branch has already been dissolved."]})
         call(services.branch_dissolve, actor=request.user, branch=branch)
         return self._out(branch)
 
@@ -225,8 +223,6 @@ class ZoneViewSet(ScopedObjectFirstMixin, mixins.ListModelMixin, mixins.Retrieve
     @action(detail=True, methods=["post"], url_name="end")
     def end(self, request, pk=None):
         zone = self.get_object()
-        if zone.ended_on:
-            raise serializers.ValidationError({"non_field_errors": ["This zone has ended."]})
         call(services.zone_end, actor=request.user, zone=zone)
         return Response(self.get_serializer(self.get_queryset().get(pk=zone.pk)).data)
 

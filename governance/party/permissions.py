@@ -7,6 +7,8 @@ check-ins and claimed posts. Writes are further checked by the services.
 
 from django.http import Http404
 
+from governance.http import get_or_404
+
 from . import selectors
 from .models import (
     BranchSeat,
@@ -19,24 +21,17 @@ from .models import (
 )
 
 
-def _get_or_404(qs, pk):
-    try:
-        return qs.get(pk=pk)
-    except (qs.model.DoesNotExist, ValueError, TypeError):
-        raise Http404 from None
-
-
 def _uid(user):
     return user.pk if getattr(user, "is_authenticated", False) else None
 
 
 def access_branch(user, branch_id) -> PartyBranch:
-    return _get_or_404(selectors.branches_managed(user), branch_id)
+    return get_or_404(selectors.branches_managed(user), branch_id)
 
 
 def access_member(user, member_id, *, manage: bool = False) -> PartyMember:
     """Officers in scope; the member themself too unless ``manage`` is asked."""
-    member = _get_or_404(PartyMember.objects.select_related("user", "branch__community"), member_id)
+    member = get_or_404(PartyMember.objects.select_related("user", "branch__community"), member_id)
     if selectors.branches_managed(user).filter(pk=member.branch_id).exists():
         return member
     if not manage and member.user_id == _uid(user):
@@ -45,7 +40,7 @@ def access_member(user, member_id, *, manage: bool = False) -> PartyMember:
 
 
 def access_seat(user, seat_id) -> BranchSeat:
-    return _get_or_404(
+    return get_or_404(
         BranchSeat.objects.filter(branch__in=selectors.branches_managed(user)).select_related(
             "branch__community", "member__user"
         ),
@@ -54,14 +49,14 @@ def access_seat(user, seat_id) -> BranchSeat:
 
 
 def access_group(user, group_id) -> PartyGroup:
-    return _get_or_404(
+    return get_or_404(
         PartyGroup.objects.filter(branch__in=selectors.branches_managed(user)).select_related("branch__community"),
         group_id,
     )
 
 
 def access_zone(user, zone_id) -> ResponsibilityZone:
-    return _get_or_404(
+    return get_or_404(
         ResponsibilityZone.objects.filter(branch__in=selectors.branches_managed(user)).select_related(
             "branch__community", "compound", "member__user"
         ),
@@ -70,14 +65,14 @@ def access_zone(user, zone_id) -> ResponsibilityZone:
 
 
 def access_checkin(user, checkin_id) -> MemberCheckIn:
-    checkin = _get_or_404(MemberCheckIn.objects.select_related("member__user", "community", "branch"), checkin_id)
+    checkin = get_or_404(MemberCheckIn.objects.select_related("member__user", "community", "branch"), checkin_id)
     if checkin.member.user_id == _uid(user) or selectors.branches_managed(user).filter(pk=checkin.branch_id).exists():
         return checkin
     raise Http404
 
 
 def access_claim(user, claim_id) -> PostClaim:
-    claim = _get_or_404(PostClaim.objects.select_related("member__user", "member__branch", "post", "community"), claim_id)
+    claim = get_or_404(PostClaim.objects.select_related("member__user", "member__branch", "post", "community"), claim_id)
     if claim.member.user_id == _uid(user) or selectors.branches_managed(user).filter(pk=claim.member.branch_id).exists():
         return claim
     raise Http404

@@ -139,6 +139,8 @@ def branch_update(*, actor, branch: PartyBranch, name: str, kind: str, founded_o
 @transaction.atomic
 def branch_dissolve(*, actor, branch: PartyBranch, on: date | None = None) -> PartyBranch:
     _require_community(actor, branch.community)
+    if branch.dissolved_on:
+        raise ValidationError(_("This branch has already been dissolved."))
     branch.dissolved_on = on or timezone.localdate()
     branch.save()
     for seat in branch.seats.filter(ended_on__isnull=True):
@@ -326,6 +328,8 @@ def zone_save(
 @transaction.atomic
 def zone_end(*, actor, zone: ResponsibilityZone) -> ResponsibilityZone:
     _require_community(actor, zone.branch.community)
+    if zone.ended_on:
+        raise ValidationError(_("This zone has ended."))
     zone.ended_on = timezone.localdate()
     zone.save()
     ZoneHousehold.objects.filter(zone=zone).delete()

@@ -150,10 +150,11 @@ def branch_dissolve(request, pk):
     branch = access_branch(request.user, pk)
     if response := method_not_allowed(request, "POST"):
         return response
-    if branch.dissolved_on:
-        messages.error(request, _("This branch has already been dissolved."))
-    else:
+    try:
         services.branch_dissolve(actor=request.user, branch=branch)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
         messages.success(request, _("Branch %(name)s dissolved; its members, seats and zones have ended.") % {"name": branch.name})
     return redirect("party:branch-detail", branch.pk)
 
@@ -411,10 +412,11 @@ def zone_end(request, pk):
     zone = access_zone(request.user, pk)
     if response := method_not_allowed(request, "POST"):
         return response
-    if zone.ended_on:
-        messages.error(request, _("This zone has ended."))
-    else:
+    try:
         services.zone_end(actor=request.user, zone=zone)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
         messages.success(request, _("Zone %(name)s ended; its households are free for another zone.") % {"name": zone.name})
     return redirect("party:branch-detail", zone.branch_id)
 
