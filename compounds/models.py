@@ -247,6 +247,7 @@ class RoleAssignment(models.Model):
     subdistrict = models.ForeignKey(Subdistrict, on_delete=models.CASCADE, null=True, blank=True, related_name="+")
     community = models.ForeignKey(Community, on_delete=models.CASCADE, null=True, blank=True, related_name="+")
     compound = models.ForeignKey(Compound, on_delete=models.CASCADE, null=True, blank=True, related_name="+")
+    department = models.ForeignKey(Department, on_delete=models.CASCADE, null=True, blank=True, related_name="+")
     granted_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
@@ -266,7 +267,7 @@ class RoleAssignment(models.Model):
                     condition=Q(ended_at__isnull=True, **{f"{scope}__isnull": False}),
                     name=f"role_assignment_one_active_{scope}",
                 )
-                for scope in ("district", "subdistrict", "community", "compound")
+                for scope in ("district", "subdistrict", "community", "compound", "department")
             ],
             models.UniqueConstraint(
                 fields=["user", "role"],
@@ -275,11 +276,12 @@ class RoleAssignment(models.Model):
             ),
             models.CheckConstraint(
                 condition=(
-                    Q(role__in=COMPOUND_ROLES, compound__isnull=False, community__isnull=True, subdistrict__isnull=True, district__isnull=True)
-                    | Q(role="community_officer", community__isnull=False, compound__isnull=True, subdistrict__isnull=True, district__isnull=True)
-                    | Q(role="subdistrict_admin", subdistrict__isnull=False, compound__isnull=True, community__isnull=True, district__isnull=True)
-                    | Q(role="district_admin", district__isnull=False, compound__isnull=True, community__isnull=True, subdistrict__isnull=True)
-                    | Q(role="system_admin", district__isnull=True, compound__isnull=True, community__isnull=True, subdistrict__isnull=True)
+                    Q(role__in=COMPOUND_ROLES, compound__isnull=False, community__isnull=True, subdistrict__isnull=True, district__isnull=True, department__isnull=True)
+                    | Q(role="community_officer", community__isnull=False, compound__isnull=True, subdistrict__isnull=True, district__isnull=True, department__isnull=True)
+                    | Q(role="subdistrict_admin", subdistrict__isnull=False, compound__isnull=True, community__isnull=True, district__isnull=True, department__isnull=True)
+                    | Q(role="district_admin", district__isnull=False, compound__isnull=True, community__isnull=True, subdistrict__isnull=True, department__isnull=True)
+                    | Q(role="system_admin", district__isnull=True, compound__isnull=True, community__isnull=True, subdistrict__isnull=True, department__isnull=True)
+                    | Q(role="department_responder", department__isnull=False, district__isnull=True, compound__isnull=True, community__isnull=True, subdistrict__isnull=True)
                 ),
                 name="role_assignment_scope_matches_role",
             ),
@@ -291,7 +293,7 @@ class RoleAssignment(models.Model):
 
     @property
     def scope(self):
-        return self.compound or self.community or self.subdistrict or self.district
+        return self.compound or self.community or self.subdistrict or self.district or self.department
 
 
 class HouseholdImport(models.Model):

@@ -18,6 +18,7 @@ class Scopes:
     subdistricts: set[int] = field(default_factory=set)
     communities: set[int] = field(default_factory=set)
     resident_compounds: set[int] = field(default_factory=set)
+    departments: set[int] = field(default_factory=set)
     # compound id → the compound-scoped roles held there (resident, party, committee, property).
     compound_roles: dict[int, set[str]] = field(default_factory=dict)
 
@@ -70,9 +71,9 @@ def scopes_for(user) -> Scopes:
 
     scopes = Scopes(system_admin=user.is_superuser)
     rows = RoleAssignment.objects.filter(user=user, ended_at__isnull=True).values_list(
-        "role", "district_id", "subdistrict_id", "community_id", "compound_id"
+        "role", "district_id", "subdistrict_id", "community_id", "compound_id", "department_id"
     )
-    for role, district_id, subdistrict_id, community_id, compound_id in rows:
+    for role, district_id, subdistrict_id, community_id, compound_id, department_id in rows:
         if role == Role.SYSTEM_ADMIN:
             scopes.system_admin = True
         elif role == Role.DISTRICT_ADMIN:
@@ -81,6 +82,8 @@ def scopes_for(user) -> Scopes:
             scopes.subdistricts.add(subdistrict_id)
         elif role == Role.COMMUNITY_OFFICER:
             scopes.communities.add(community_id)
+        elif role == Role.DEPARTMENT_RESPONDER:
+            scopes.departments.add(department_id)
         elif compound_id is not None:
             scopes.compound_roles.setdefault(compound_id, set()).add(role)
             if role == Role.RESIDENT:

@@ -19,6 +19,7 @@ from .models import (
     Building,
     Community,
     Compound,
+    Department,
     District,
     Household,
     Residency,
@@ -42,12 +43,15 @@ ROLE_PERMISSIONS = {
     Role.SUBDISTRICT_ADMIN: ["view_subdistrict", "manage_subdistrict"],
     Role.DISTRICT_ADMIN: ["view_district", "manage_district"],
     Role.SYSTEM_ADMIN: [],
+    # Departments see only the issues summoned to them, filtered in SQL; no place permissions.
+    Role.DEPARTMENT_RESPONDER: [],
 }
 _SCOPE_MODELS = {
     ScopeKind.COMPOUND: Compound,
     ScopeKind.COMMUNITY: Community,
     ScopeKind.SUBDISTRICT: Subdistrict,
     ScopeKind.DISTRICT: District,
+    ScopeKind.DEPARTMENT: Department,
 }
 
 

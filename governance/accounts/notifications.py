@@ -18,13 +18,15 @@ class NotificationKind:
     label: str | Promise
     title: str | Promise
     body: str | Promise = ""
+    # Parameters stored as codes and shown as labels in the reader's language: name → choices.
+    choices: dict | None = None
 
 
 _KINDS: dict[str, NotificationKind] = {}
 
 
-def register_kind(code: str, *, label, title, body="") -> NotificationKind:
-    kind = NotificationKind(code, label, title, body)
+def register_kind(code: str, *, label, title, body="", choices=None) -> NotificationKind:
+    kind = NotificationKind(code, label, title, body, choices)
     _KINDS[code] = kind
     return kind
 
@@ -41,6 +43,11 @@ def render(code: str, params: dict) -> tuple[str, str]:
     kind = _KINDS.get(code)
     if kind is None:
         return str(_("Notification")), ""
+    if kind.choices:
+        params = dict(params)
+        for name, options in kind.choices.items():
+            if name in params:
+                params[name] = str(dict(options).get(params[name], params[name]))
     try:
         return str(kind.title) % params, (str(kind.body) % params if kind.body else "")
     except (KeyError, TypeError, ValueError):

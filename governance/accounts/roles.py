@@ -20,6 +20,7 @@ class Role(models.TextChoices):
     SUBDISTRICT_ADMIN = "subdistrict_admin", _("Subdistrict admin")
     DISTRICT_ADMIN = "district_admin", _("District admin")
     SYSTEM_ADMIN = "system_admin", _("System admin")
+    DEPARTMENT_RESPONDER = "department_responder", _("Department responder")
 
 
 class ScopeKind(models.TextChoices):
@@ -27,6 +28,7 @@ class ScopeKind(models.TextChoices):
     COMMUNITY = "community", _("Community")
     SUBDISTRICT = "subdistrict", _("Subdistrict")
     DISTRICT = "district", _("District")
+    DEPARTMENT = "department", _("Department")
     NONE = "", _("Everywhere")
 
 
@@ -48,6 +50,8 @@ ROLE_SCOPE = {
     Role.SUBDISTRICT_ADMIN: ScopeKind.SUBDISTRICT,
     Role.DISTRICT_ADMIN: ScopeKind.DISTRICT,
     Role.SYSTEM_ADMIN: ScopeKind.NONE,
+    # Answers summons (吹哨报到) for one government department; sees only what it is summoned to.
+    Role.DEPARTMENT_RESPONDER: ScopeKind.DEPARTMENT,
 }
 
 # Roles that manage places and verify residents within their scope ("officers in scope").

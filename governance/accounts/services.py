@@ -45,11 +45,18 @@ def _channel_enabled(user: User, kind: str, channel: str) -> bool:
     return pref.enabled if pref else True
 
 
-def notification_send(*, user: User, kind: str, params: dict | None = None, url: str = "") -> Notification | None:
+def wants_email(user: User, kind: str) -> bool:
+    return bool(user.email) and _channel_enabled(user, kind, NotificationChannel.EMAIL)
+
+
+def notification_send(
+    *, user: User, kind: str, params: dict | None = None, url: str = "", email: bool = True
+) -> Notification | None:
     """Notify one person on the channels they keep on for this kind.
 
     The e-mail is sent by Celery after the surrounding transaction commits, so a rolled-back
-    change never mails anyone and no request waits on the mail server.
+    change never mails anyone and no request waits on the mail server. ``email=False``: the caller
+    sends its own e-mail (e.g. with an attachment), checking ``wants_email`` first.
     """
     if get_kind(kind) is None:
         raise ValueError(f"unregistered notification kind {kind!r}")
@@ -57,7 +64,7 @@ def notification_send(*, user: User, kind: str, params: dict | None = None, url:
     notification = None
     if _channel_enabled(user, kind, NotificationChannel.IN_APP):
         notification = Notification.objects.create(user=user, kind=kind, params=params, url=url)
-    if user.email and _channel_enabled(user, kind, NotificationChannel.EMAIL):
+    if email and wants_email(user, kind):
         from .tasks import send_notification_email
 
         send_notification_email.delay_on_commit(user.pk, kind, params, url)

@@ -9,11 +9,8 @@ from .models import User
 from .notifications import render
 
 
-@shared_task(autoretry_for=(OSError,), retry_backoff=True, max_retries=5)
-def send_notification_email(user_id: int, kind: str, params: dict, url: str) -> None:
-    user = User.objects.filter(pk=user_id, is_active=True).first()
-    if user is None or not user.email:
-        return
+def notification_email(user: User, kind: str, params: dict, url: str) -> EmailMultiAlternatives:
+    """The e-mail of a notification, in the reader's language (other apps add attachments)."""
     with translation.override(user.language):
         title, body = render(kind, params)
         context = {"user": user, "title": title, "body": body, "url": f"{settings.SITE_URL}{url}" if url else ""}
@@ -22,7 +19,15 @@ def send_notification_email(user_id: int, kind: str, params: dict, url: str) -> 
         html = render_to_string("emails/notification-body-html.html", context)
     message = EmailMultiAlternatives(subject, text, to=[user.email])
     message.attach_alternative(html, "text/html")
-    message.send()
+    return message
+
+
+@shared_task(autoretry_for=(OSError,), retry_backoff=True, max_retries=5)
+def send_notification_email(user_id: int, kind: str, params: dict, url: str) -> None:
+    user = User.objects.filter(pk=user_id, is_active=True).first()
+    if user is None or not user.email:
+        return
+    notification_email(user, kind, params, url).send()
 
 
 @shared_task
