@@ -6,3 +6,8 @@ class IssuesConfig(AppConfig):
     verbose_name = _("Resident issues")
     name = "governance.issues"
     label = "issues"
+
+    def ready(self):
+        from . import notifications
+
+        notifications.register()

@@ -1,0 +1,169 @@
+"""Reads of issues, always scoped to a user.
+
+Visibility is one SQL filter built from the caller's role assignments (loaded once per request):
+- reporters (and staff who filed on their behalf) see their own issues;
+- a party member sees the issues routed or dispatched to them, and what they hold;
+- the branch (secretary and committee) sees every issue of the compounds it covers: it dispatches;
+- property staff see the issues handed to the property company at their compounds; owners'
+  committee members those handed to the committee;
+- community officers and subdistrict/district admins see every issue in their places;
+- a department sees only the issues it was summoned to.
+Everything else does not exist for the caller (404). Residents see their compound's public list
+through ``issues_public``, which carries no personal data.
+"""
+
+from datetime import timedelta
+
+from django.db.models import Case, Exists, F, OuterRef, Q, QuerySet, When
+from django.utils import timezone
+
+from committees.models import PropertyStaff
+from compounds.scopes import scopes_for
+from governance.accounts.roles import Role
+
+from .models import Category, HandlerKind, Issue, IssueEvent, Summons
+from .states import AWAITING_DISPATCH, OPEN_STATES, VOID_STATES, State
+
+PUBLIC_RECENT_DAYS = 30
+
+
+def categories_active() -> QuerySet[Category]:
+    return Category.objects.filter(active=True)
+
+
+def companies_of(user) -> QuerySet:
+    """The property companies the person works for now, as a subquery (no query of its own).
+    Property staff handle only their own company's issues: after a contract changes hands, the old
+    company's open issues do not move to the new company's queue."""
+    return PropertyStaff.objects.filter(user=user, ended_on__isnull=True).values("company_id")
+
+
+def _handed_to_my_organisation(user, s) -> Q:
+    """Issues handed to the property company the caller works for, or to the owners' committee
+    they sit on, at the compounds where they hold that role."""
+    q = Q(pk__in=[])
+    property_at = s.compounds_with(Role.PROPERTY_STAFF)
+    if property_at:
+        q |= Q(handler_kind=HandlerKind.PROPERTY, compound_id__in=property_at, handler_company_id__in=companies_of(user))
+    committee_at = s.compounds_with(Role.COMMITTEE_MEMBER)
+    if committee_at:
+        q |= Q(handler_kind=HandlerKind.COMMITTEE, compound_id__in=committee_at)
+    return q
+
+
+def visibility_q(user) -> Q:
+    if not getattr(user, "is_authenticated", False):
+        return Q(pk__in=[])
+    s = scopes_for(user)
+    if s.system_admin:
+        return Q()
+    q = Q(reporter=user) | Q(filed_by=user) | Q(holder=user) | Q(handler_member__user=user)
+    branch = s.compounds_with(Role.BRANCH_SECRETARY, Role.BRANCH_COMMITTEE)
+    if branch:
+        q |= Q(compound_id__in=branch)
+    q |= _handed_to_my_organisation(user, s)
+    if s.communities:
+        q |= Q(community_id__in=s.communities)
+    if s.subdistricts:
+        q |= Q(subdistrict_id__in=s.subdistricts)
+    if s.districts:
+        q |= Q(subdistrict__district_id__in=s.districts)
+    if s.departments:
+        q |= Exists(Summons.objects.filter(issue=OuterRef("pk"), department_id__in=s.departments))
+    return q
+
+
+def issues_visible(user) -> QuerySet[Issue]:
+    return Issue.objects.filter(visibility_q(user))
+
+
+def issues_of_reporter(user) -> QuerySet[Issue]:
+    return Issue.objects.filter(reporter=user).select_related("category", "compound", "building")
+
+
+def issues_public(compound, *, now=None) -> QuerySet[Issue]:
+    """The compound's public list: open issues and those closed in the last 30 days, not private,
+    not withdrawn. Callers render only public fields (no reporter, no room)."""
+    now = now or timezone.now()
+    return (
+        Issue.objects.filter(compound=compound, private=False)
+        .exclude(state__in=VOID_STATES)
+        .filter(Q(state__in=OPEN_STATES | {State.RESOLVED}) | Q(closed_at__gte=now - timedelta(days=PUBLIC_RECENT_DAYS)))
+        .select_related("category", "building")
+        .order_by("-created_at", "-id")
+    )
+
+
+def similar_open(*, compound, category, building=None) -> QuerySet[Issue]:
+    """Open public issues of the same category in the same building (or the compound's common
+    areas), shown before filing so a resident can say "me too" instead of filing a duplicate."""
+    qs = Issue.objects.filter(compound=compound, category=category, state__in=OPEN_STATES, private=False)
+    qs = qs.filter(building=building) if building is not None else qs.filter(building__isnull=True)
+    return qs.select_related("category", "building").order_by("-created_at")[:5]
+
+
+def queue_q(user) -> Q:
+    """What is the caller's to act on: routed or dispatched to them (or their organisation at the
+    compound), held by them, or waiting for them to dispatch."""
+    s = scopes_for(user)
+    q = Q(holder=user) | Q(handler_kind=HandlerKind.MEMBER, handler_member__user=user)
+    branch = s.compounds_with(Role.BRANCH_SECRETARY, Role.BRANCH_COMMITTEE)
+    if branch:
+        q |= Q(compound_id__in=branch, level=0) & (Q(state__in=AWAITING_DISPATCH) | Q(handler_kind=HandlerKind.BRANCH))
+    q |= _handed_to_my_organisation(user, s)
+    if s.communities:
+        q |= Q(community_id__in=s.communities) & (
+            Q(handler_kind=HandlerKind.COMMUNITY) | Q(level__gte=1, state__in=AWAITING_DISPATCH)
+        )
+    if s.subdistricts:
+        q |= Q(subdistrict_id__in=s.subdistricts) & (
+            Q(handler_kind=HandlerKind.SUBDISTRICT) | Q(level__gte=2, state__in=AWAITING_DISPATCH)
+        )
+    if s.departments:
+        q |= Q(handler_kind=HandlerKind.DEPARTMENT, handler_department_id__in=s.departments)
+    return q
+
+
+def work_queue(user, *, include_done: bool = False) -> QuerySet[Issue]:
+    """The caller's work queue, soonest deadline first. Filter further by state, category,
+    compound and overdue (see ``filter_queue``)."""
+    if not getattr(user, "is_authenticated", False):
+        return Issue.objects.none()
+    qs = issues_visible(user).filter(queue_q(user))
+    if not include_done:
+        qs = qs.filter(state__in=OPEN_STATES)
+    return (
+        qs.select_related("category", "compound", "building", "handler_member__user", "holder")
+        .annotate(due=current_due())
+        .order_by("due", "id")
+    )
+
+
+def current_due():
+    """The deadline that matters now, as SQL (``Issue.current_due`` in Python): the response
+    deadline until someone acknowledges, then the resolution deadline."""
+    return Case(
+        When(acknowledged_at__isnull=True, state__in=OPEN_STATES - {State.IN_PROGRESS}, then=F("response_due")),
+        default=F("resolution_due"),
+    )
+
+
+def filter_queue(qs: QuerySet[Issue], *, state=None, category=None, compound=None, overdue=None, now=None):
+    now = now or timezone.now()
+    if state:
+        qs = qs.filter(state=state)
+    if category:
+        qs = qs.filter(category__code=category) if isinstance(category, str) else qs.filter(category=category)
+    if compound:
+        qs = qs.filter(compound_id=compound)
+    if overdue:
+        qs = qs.filter(
+            Q(acknowledged_at__isnull=True, response_due__lt=now, state__in=OPEN_STATES - {State.IN_PROGRESS})
+            | Q(resolution_due__lt=now, state__in=OPEN_STATES)
+        )
+    return qs
+
+
+def timeline(issue: Issue, *, internal: bool) -> QuerySet[IssueEvent]:
+    qs = issue.events.select_related("actor").prefetch_related("photos").order_by("at", "id")
+    return qs if internal else qs.filter(public=True)

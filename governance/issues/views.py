@@ -1,0 +1,719 @@
+"""Pages of the issue loop: filing (by a resident, or on a resident's behalf), my issues, the issue
+with one form per action the caller may take, the work queue, and a compound's public board.
+
+Each view: access helper first (404 outside scope), then the method check, then one service call.
+A wrong state (``IllegalTransition``) is a message and a redirect on these pages (409 is the API's);
+bad input re-renders the page with the errors next to the fields (400); "visible but not yours" is
+PermissionDenied (403).
+"""
+
+import csv
+
+from django import forms as django_forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.db.models import Count, Q
+from django.http import FileResponse, Http404, StreamingHttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from compounds.models import Building, Compound, Household, ResidencyStatus
+from compounds.scopes import scopes_for
+from governance.accounts.models import User
+from governance.http import form_errors_from, get_or_404, method_not_allowed, paginate, querystring_without
+
+from . import forms, permissions, selectors, services, states
+from .models import (
+    Category,
+    ContactPreference,
+    ExtensionStatus,
+    HandlerKind,
+    Issue,
+    IssuePhoto,
+    IssueSupport,
+    PhotoStage,
+)
+from .permissions import access_issue
+from .states import OPEN_STATES, TRANSITIONS, Action, IllegalTransition, State
+from .templatetags.issue_tags import has_queue
+
+# --- filing -----------------------------------------------------------------------------------
+
+
+def _own_households(user, compound):
+    return (
+        Household.objects.filter(
+            residencies__user=user, residencies__status=ResidencyStatus.VERIFIED, building__compound=compound
+        )
+        .distinct()
+        .order_by("building__name", "unit", "room")
+    )
+
+
+def _on_behalf_compounds(user):
+    """The compounds the caller may file for: where they serve in the branch or as a member, and
+    those they manage as an officer or admin."""
+    s = scopes_for(user)
+    mine = s.compounds_with(*permissions.ON_BEHALF_ROLES)
+    q = Q(pk__in=mine)
+    if s.is_staff:
+        q |= s.compound_q()
+    return Compound.objects.filter(q).select_related("community").order_by("name")
+
+
+def _chosen(request, compounds):
+    """The compound named by ?compound= (or the form), or the only one; None: let them pick."""
+    wanted = request.GET.get("compound") or request.POST.get("compound")
+    if wanted:
+        found = [c for c in compounds if str(c.pk) == str(wanted)]
+        if not found:
+            raise Http404
+        return found[0]
+    if len(compounds) == 1:
+        return compounds[0]
+    return None
+
+
+def _file(request, form, compound, **extra):
+    data = dict(form.cleaned_data)
+    photos = data.pop("photos", [])
+    return services.issue_file(actor=request.user, compound=compound, photos=photos, **data, **extra)
+
+
+@login_required
+def issue_new(request):
+    """A resident files an issue in a compound they live in (mobile first)."""
+    if response := method_not_allowed(request, "GET", "POST"):
+        return response
+    s = scopes_for(request.user)
+    compounds = list(Compound.objects.filter(pk__in=s.resident_compounds).order_by("name"))
+    if not compounds:
+        return render(request, "issues/new_not_resident.html")
+    compound = _chosen(request, compounds)
+    if compound is None:
+        return render(request, "issues/pick_compound.html", {"compounds": compounds, "url": reverse("issues:new")})
+    households = _own_households(request.user, compound)
+    form = forms.IssueFileForm(request.POST or None, request.FILES or None, compound=compound, households=households)
+    return _filing_page(
+        request,
+        form,
+        compound,
+        compounds,
+        file=lambda: _file(request, form, compound),
+        filed=_("Issue %(ref)s filed. You will be told of every step."),
+        can_file_on_behalf=permissions.can_file_on_behalf(request.user, compound),
+    )
+
+
+def _filing_page(request, form, compound, compounds, *, file, filed, on_behalf=False, **context):
+    """The filing form's round trip: on a valid POST file the issue (``file()``) and go to it with
+    the ``filed`` message; else show the form again, with the service's errors on it (400)."""
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                issue = file()
+            except ValidationError as exc:
+                form_errors_from(exc, form)
+            else:
+                messages.success(request, filed % {"ref": issue.reference})
+                return redirect("issues:detail", issue.pk)
+        status = 400
+    context |= {
+        "form": form,
+        "compound": compound,
+        "compounds": compounds,
+        "on_behalf": on_behalf,
+        "photos_lost": request.method == "POST" and bool(request.FILES.getlist("photos")),
+    }
+    return render(request, "issues/new.html", context, status=status)
+
+
+def _links_by_phone(user, compound) -> bool:
+    """Whether the filer may have the issue linked to the resident a phone number finds: officers
+    who manage the compound and the branch (who see residents anyway). A plain Party member may
+    file on behalf, but linking would let them look a resident's name up by number."""
+    from compounds.permissions import can_manage_compound
+
+    if scopes_for(user).compound_roles.get(compound.pk, set()).intersection(permissions.BRANCH_ROLES):
+        return True
+    return can_manage_compound(user, compound)
+
+
+def _resident_of(compound, phone):
+    """The registered resident of the compound with this number, if any."""
+    if not phone:
+        return None
+    return (
+        User.objects.filter(
+            phone=phone, residencies__status=ResidencyStatus.VERIFIED, residencies__household__building__compound=compound
+        )
+        .distinct()
+        .first()
+    )
+
+
+@login_required
+def issue_new_on_behalf(request):
+    """Officers, the branch and Party members file for a resident who phoned or came by."""
+    compounds = list(_on_behalf_compounds(request.user))
+    if not compounds:
+        raise Http404
+    if response := method_not_allowed(request, "GET", "POST"):
+        return response
+    compound = _chosen(request, compounds)
+    if compound is None:
+        return render(
+            request, "issues/pick_compound.html", {"compounds": compounds, "url": reverse("issues:new-on-behalf"), "on_behalf": True}
+        )
+    form = forms.OnBehalfForm(request.POST or None, request.FILES or None, compound=compound)
+
+    def file():
+        phone = form.cleaned_data["reporter_phone"].strip()
+        reporter = _resident_of(compound, phone) if _links_by_phone(request.user, compound) else None
+        return _file(request, form, compound, reporter=reporter)
+
+    return _filing_page(
+        request, form, compound, compounds, file=file, filed=_("Issue %(ref)s filed on the resident's behalf."), on_behalf=True
+    )
+
+
+@login_required
+def similar(request):
+    """Open issues of the same category in the same building (htmx fragment of the filing form)."""
+    s = scopes_for(request.user)
+    compound_id = request.GET.get("compound", "")
+    if not compound_id.isdigit():
+        raise Http404
+    allowed = Compound.objects.filter(Q(pk__in=s.resident_compounds) | Q(pk__in=_on_behalf_compounds(request.user).values("pk")))
+    compound = get_or_404(allowed, compound_id)
+    if response := method_not_allowed(request, "GET"):
+        return response
+    category = building = None
+    rows = []
+    if (cid := request.GET.get("category", "")).isdigit():
+        category = Category.objects.filter(pk=cid, active=True).first()
+    if (bid := request.GET.get("building", "")).isdigit():
+        building = Building.objects.filter(pk=bid, compound=compound).first()
+    if category is not None:
+        rows = list(selectors.similar_open(compound=compound, category=category, building=building))
+    supported = set(
+        IssueSupport.objects.filter(user=request.user, issue__in=[r.pk for r in rows]).values_list("issue_id", flat=True)
+    ) if rows else set()
+    return render(
+        request,
+        "issues/_similar.html",
+        {
+            "rows": rows,
+            "compound": compound,
+            "category": category,
+            "supported": supported,
+            "can_support": compound.pk in s.resident_compounds,
+        },
+    )
+
+
+# --- lists ------------------------------------------------------------------------------------
+
+
+@login_required
+def my_issues(request):
+    if response := method_not_allowed(request, "GET"):
+        return response
+    qs = selectors.issues_of_reporter(request.user).select_related("household__building")
+    page = paginate(request, qs)
+    return render(
+        request,
+        "issues/mine.html",
+        {"page": page, "can_file": bool(scopes_for(request.user).resident_compounds), "qs": querystring_without(request, "page")},
+    )
+
+
+QUEUE_RELATED = (
+    "household__building",
+    "handler_company",
+    "handler_committee",
+    "handler_department",
+    "branch",
+    "community",
+    "subdistrict",
+    "reporter",
+)
+
+
+@login_required
+def queue(request):
+    """The caller's work queue, soonest deadline first; filters in the URL with counts on the chips."""
+    if response := method_not_allowed(request, "GET"):
+        return response
+    user = request.user
+    base = selectors.work_queue(user)
+    state = request.GET.get("state", "")
+    state = state if state in OPEN_STATES else ""
+    category = request.GET.get("category", "")
+    compound = request.GET.get("compound", "")
+    compound = compound if compound.isdigit() else ""
+    overdue = request.GET.get("overdue") == "1"
+    rows = selectors.filter_queue(base, state=state, category=category, compound=compound, overdue=overdue)
+    if request.GET.get("export") == "csv":
+        return _queue_csv(rows.select_related(*QUEUE_RELATED))
+    by_state = dict(
+        selectors.filter_queue(base, category=category, compound=compound, overdue=overdue)
+        .order_by()
+        .values_list("state")
+        .annotate(n=Count("pk"))
+    )
+    overdue_count = selectors.filter_queue(base, state=state, category=category, compound=compound, overdue=True).count()
+    categories = (
+        selectors.filter_queue(base, state=state, compound=compound, overdue=overdue)
+        .order_by()
+        .values("category__code", "category__name_zh", "category__name_en", "category__order")
+        .annotate(n=Count("pk"))
+        .order_by("category__order", "category__code")
+    )
+    en = (request.LANGUAGE_CODE or "").startswith("en")
+    category_options = [
+        {"code": c["category__code"], "name": c["category__name_en"] if en else c["category__name_zh"], "n": c["n"]}
+        for c in categories
+    ]
+    compound_options = list(
+        base.order_by().values("compound_id", "compound__name").annotate(n=Count("pk")).order_by("compound__name")
+    )
+    page = paginate(request, rows.select_related(*QUEUE_RELATED))
+    states = [(value, label, by_state.get(value, 0)) for value, label in State.choices if value in OPEN_STATES]
+
+    def link(**changes):
+        params = request.GET.copy()
+        params.pop("page", None)
+        for key, value in changes.items():
+            if value:
+                params[key] = value
+            else:
+                params.pop(key, None)
+        return "?" + params.urlencode() if params else "?"
+
+    return render(
+        request,
+        "issues/queue.html",
+        {
+            "page": page,
+            "state": state,
+            "category": category,
+            "compound": compound,
+            "overdue": overdue,
+            "states": [(v, lbl, n, link(state=v)) for v, lbl, n in states],
+            "all_states_link": link(state=""),
+            "all_states_count": sum(by_state.values()),
+            "overdue_count": overdue_count,
+            "overdue_link": link(overdue="" if overdue else "1"),
+            "category_options": category_options,
+            "compound_options": compound_options,
+            "has_queue": has_queue(scopes_for(user)),
+            "can_bulk_dispatch": _dispatches_somewhere(scopes_for(user)),
+            "bulk_targets": [(k.value, k.label) for k in BULK_TARGETS],
+            "dispatchable": DISPATCHABLE,
+            "can_file_on_behalf": _on_behalf_compounds(user).exists(),
+            "filtered": bool(state or category or compound or overdue),
+            "qs": querystring_without(request, "page"),
+        },
+    )
+
+
+BULK_TARGETS = (HandlerKind.PROPERTY, HandlerKind.COMMITTEE, HandlerKind.COMMUNITY)
+
+
+@login_required
+def queue_dispatch(request):
+    """The queue's bulk action: dispatch the ticked issues to the property company, the owners'
+    committee or the community. Issues the caller cannot see are ignored as if absent."""
+    if response := method_not_allowed(request, "POST"):
+        return response
+    back = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
+        back = reverse("issues:queue")
+    to = request.POST.get("to", "")
+    ids = [i for i in request.POST.getlist("issue") if i.isdigit()][:200]
+    if to not in BULK_TARGETS:
+        messages.error(request, _("Choose who the selected issues go to."))
+        return redirect(back)
+    issues = list(
+        selectors.issues_visible(request.user)
+        .filter(pk__in=ids)
+        .select_related("category", "compound", "community", "subdistrict", "branch", "handler_member__user")
+        .order_by("pk")
+    )
+    if not issues:
+        messages.error(request, _("Tick the issues to dispatch first."))
+        return redirect(back)
+    result = services.issues_dispatch_many(actor=request.user, issues=issues, to=to, note=request.POST.get("note", ""))
+    if result["dispatched"]:
+        messages.success(
+            request,
+            _("Dispatched %(n)s issues: %(refs)s.")
+            % {"n": len(result["dispatched"]), "refs": ", ".join(i.reference for i in result["dispatched"])},
+        )
+    for issue, reason in result["refused"]:
+        messages.error(request, _("%(ref)s was not dispatched: %(reason)s") % {"ref": issue.reference, "reason": reason})
+    return redirect(back)
+
+
+class _Echo:
+    def write(self, value):
+        return value
+
+
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _cell(value) -> str:
+    """A CSV cell a spreadsheet will not run as a formula (OWASP: prefix such text with ')."""
+    text = "" if value is None else str(value)
+    return "'" + text if text.startswith(FORMULA_STARTS) else text
+
+
+def _queue_csv(rows):
+    """The filtered queue as CSV (UTF-8 with a BOM so Excel opens Chinese correctly), streamed in
+    chunks so a long queue costs neither memory nor one huge query result."""
+    from .templatetags.issue_tags import deadline_text
+
+    def lines():
+        writer = csv.writer(_Echo())
+        yield "\ufeff"
+        yield writer.writerow(
+            [
+                _("No."), _("Category"), _("Kind"), _("Compound"), _("Where"), _("State"), _("Handler"),
+                _("Filed"), _("Respond by"), _("Resolve by"), _("Deadline"), _("Reporter"),
+            ]
+        )
+        for issue in rows.iterator(chunk_size=500):
+            yield writer.writerow(
+                [_cell(value) for value in [
+                    issue.reference,
+                    issue.category.name,
+                    issue.get_kind_display(),
+                    issue.compound.name,
+                    issue.public_location if not issue.household_id else issue.location_label,
+                    issue.get_state_display(),
+                    issue.handler_label,
+                    _exact(issue.created_at),
+                    _exact(issue.response_due),
+                    _exact(issue.resolution_due),
+                    deadline_text(issue.current_due) if issue.current_due else "",
+                    _("Anonymous") if issue.anonymous and not issue.reporter_id else (
+                        issue.reporter.name if issue.reporter_id else issue.reporter_name
+                    ),
+                ]]
+            )
+
+    response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
+    stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
+    response["Content-Disposition"] = f'attachment; filename="linli-queue-{stamp}.csv"'
+    return response
+
+
+def _exact(dt) -> str:
+    return timezone.localtime(dt).strftime("%Y-%m-%d %H:%M") if dt else ""
+
+
+DISPATCHABLE = sorted(TRANSITIONS[Action.DISPATCH][0])
+
+
+def _dispatches_somewhere(s) -> bool:
+    return s.is_staff or bool(s.compounds_with(*permissions.BRANCH_ROLES))
+
+
+def _board_compound(user, pk):
+    """Residents of the compound, people serving in it, and officers who manage it; else 404."""
+    s = scopes_for(user)
+    return get_or_404(
+        Compound.objects.filter(Q(pk__in=set(s.compound_roles)) | s.compound_q()).select_related("community"), pk
+    )
+
+
+@login_required
+def board(request, pk):
+    """The compound's public list: no reporter, no phone, no room."""
+    compound = _board_compound(request.user, pk)
+    if response := method_not_allowed(request, "GET"):
+        return response
+    page = paginate(request, selectors.issues_public(compound))
+    ids = [issue.pk for issue in page.object_list]
+    supported = set(
+        IssueSupport.objects.filter(user=request.user, issue_id__in=ids).values_list("issue_id", flat=True)
+    ) if ids else set()
+    return render(
+        request,
+        "issues/board.html",
+        {
+            "compound": compound,
+            "page": page,
+            "supported": supported,
+            "can_support": compound.pk in scopes_for(request.user).resident_compounds,
+            "open_states": OPEN_STATES,
+            "qs": querystring_without(request, "page"),
+        },
+    )
+
+
+def _supportable(user, pk) -> Issue:
+    """An issue the caller may see, or a public one of a compound they live in; else 404."""
+    s = scopes_for(user)
+    q = selectors.visibility_q(user) | Q(compound_id__in=s.resident_compounds, private=False)
+    return get_or_404(Issue.objects.filter(q).select_related("compound"), pk)
+
+
+@login_required
+def support(request, pk):
+    issue = _supportable(request.user, pk)
+    if response := method_not_allowed(request, "POST"):
+        return response
+    try:
+        added = services.issue_support(actor=request.user, issue=issue)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        if added:
+            messages.success(request, _("Thank you: your \"me too\" was added to %(ref)s.") % {"ref": issue.reference})
+        else:
+            messages.info(request, _("You had already said \"me too\" to %(ref)s.") % {"ref": issue.reference})
+    return redirect(reverse("issues:board", args=[issue.compound_id]) + f"#issue-{issue.pk}")
+
+
+# --- one issue --------------------------------------------------------------------------------
+
+
+def _pending_extension(issue):
+    return issue.extensions.filter(status=ExtensionStatus.PENDING).select_related("requested_by").first()
+
+
+def _form_for(action, issue, data=None, files=None, *, internal=False):
+    kwargs = {"auto_id": f"id_{action}_%s"}
+    if action == "resolve":
+        return forms.ResolveForm(data, files, **kwargs)
+    if action in ("return", "reopen"):
+        return forms.ReasonForm(data, **kwargs)
+    if action == "dispatch":
+        return forms.DispatchForm(data, targets=services.dispatch_targets(issue), **kwargs)
+    if action == "merge":
+        return forms.MergeForm(data, **kwargs)
+    if action == "summon":
+        return forms.SummonForm(data, issue=issue, **kwargs)
+    if action == "rate":
+        return forms.RateForm(data, **kwargs)
+    if action == "cancel":
+        return forms.CancelForm(data, **kwargs)
+    if action == "comment":
+        form = forms.CommentForm(data, **kwargs)
+        if not internal:
+            del form.fields["internal"]
+        return form
+    if action == "request_extension":
+        return forms.ExtensionRequestForm(data, **kwargs)
+    if action == "decide_extension":
+        return forms.ExtensionDecideForm(data, **kwargs)
+    return django_forms.Form(data, **kwargs)  # acknowledge: nothing to fill in
+
+
+# The order of the action forms on the page: the usual next step first.
+ACTION_ORDER = [
+    "acknowledge",
+    "resolve",
+    "rate",
+    "reopen",
+    "dispatch",
+    "decide_extension",
+    "request_extension",
+    "return",
+    "merge",
+    "summon",
+    "cancel",
+    "comment",
+]
+ACTION_URL = {a: a.replace("_", "-") for a in ACTION_ORDER}
+ACTION_TITLES = {
+    "acknowledge": (gettext_lazy("Take it on"), gettext_lazy("Acknowledge: I handle this")),
+    "resolve": (gettext_lazy("Resolve"), gettext_lazy("Mark resolved")),
+    "rate": (gettext_lazy("Rate the result"), gettext_lazy("Send my rating")),
+    "reopen": (gettext_lazy("Not fixed? Reopen it"), gettext_lazy("Reopen")),
+    "dispatch": (gettext_lazy("Dispatch"), gettext_lazy("Dispatch")),
+    "decide_extension": (gettext_lazy("Request for more time"), gettext_lazy("Decide")),
+    "request_extension": (gettext_lazy("Ask for more time"), gettext_lazy("Send the request")),
+    "return": (gettext_lazy("Return it (not ours to handle)"), gettext_lazy("Return")),
+    "merge": (gettext_lazy("Merge as a duplicate"), gettext_lazy("Merge")),
+    "summon": (gettext_lazy("Summon a department"), gettext_lazy("Summon")),
+    "cancel": (gettext_lazy("Withdraw this issue"), gettext_lazy("Withdraw")),
+    "comment": (gettext_lazy("Add a comment"), gettext_lazy("Comment")),
+}
+
+
+def _detail(request, issue, *, bound_action=None, bound_form=None, status=200):
+    user = request.user
+    within = services.within_rating_window(issue) if issue.state == State.RESOLVED else True
+    internal = permissions.sees_internal(user, issue)
+    actions = permissions.actions_for(user, issue, within_rating_window=within)
+    pending = _pending_extension(issue) if "decide_extension" in actions or internal else None
+    if pending is None:
+        actions.discard("decide_extension")
+    if bound_action:
+        actions.add(bound_action)
+    action_forms = []
+    for action in ACTION_ORDER:
+        if action not in actions:
+            continue
+        form = bound_form if action == bound_action else _form_for(action, issue, internal=internal)
+        title, button = ACTION_TITLES[action]
+        url = reverse(f"issues:{ACTION_URL[action]}", args=[issue.pk])
+        action_forms.append({"name": action, "form": form, "url": url, "title": title, "button": button})
+    reporter = issue.reporter_id == user.pk
+    # Who filed on the resident's behalf sees what they typed, never the linked account's name.
+    filer_only = not (internal or reporter) and issue.filed_by_id == user.pk
+    trusted = internal or reporter or filer_only
+    events = list(selectors.timeline(issue, internal=internal))
+    return render(
+        request,
+        "issues/detail.html",
+        {
+            "issue": issue,
+            "photos": [p for p in issue.photos.all() if p.stage == PhotoStage.FILED],
+            "events": events,
+            "action_forms": action_forms,
+            "internal": internal,
+            "is_reporter": reporter,
+            "show_reporter": trusted or not issue.anonymous,
+            "typed_reporter_only": filer_only,
+            "full_location": trusted,
+            # The number in full to the reporter, and to those handling it when they asked to be
+            # called (or it came in by phone or visit); masked otherwise.
+            "full_phone": reporter
+            or filer_only
+            or (internal and (issue.contact_preference == ContactPreference.PHONE or issue.filed_by_id is not None)),
+            "pending_extension": pending,
+            "rating_deadline": issue.rating_deadline() if issue.state == State.RESOLVED else None,
+            "open_states": OPEN_STATES,
+        },
+        status=status,
+    )
+
+
+@login_required
+def issue_detail(request, pk):
+    issue = access_issue(request.user, pk)
+    if response := method_not_allowed(request, "GET"):
+        return response
+    return _detail(request, issue)
+
+
+def _run(request, issue, action, data):
+    user = request.user
+    if action == "acknowledge":
+        services.issue_acknowledge(actor=user, issue=issue)
+        return _("You hold %(ref)s now: work it and resolve it before its deadline.")
+    if action == "resolve":
+        services.issue_resolve(actor=user, issue=issue, note=data["note"], photos=data["photos"])
+        return _("%(ref)s resolved; the resident is asked to rate it.")
+    if action == "return":
+        services.issue_return(actor=user, issue=issue, reason=data["reason"])
+        return _("%(ref)s returned to the dispatcher.")
+    if action == "dispatch":
+        member = None
+        if data.get("member"):
+            targets = services.dispatch_targets(issue)
+            member = next((m for m in targets["members"] if m.pk == data["member"]), None)
+        services.issue_dispatch(actor=user, issue=issue, to=data["to"], member=member, note=data["note"])
+        return _("%(ref)s dispatched.")
+    if action == "merge":
+        into = selectors.issues_visible(user).filter(pk=data["into"], compound_id=issue.compound_id).first()
+        if into is None:
+            raise ValidationError({"into": _("No issue with this number in this compound.")})
+        services.issue_merge(actor=user, issue=issue, into=into, note=data["note"])
+        return _("%(ref)s merged as a duplicate.")
+    if action == "summon":
+        services.issue_summon(actor=user, issue=issue, department=data["department"], reason=data["reason"])
+        return _("The department was summoned to %(ref)s.")
+    if action == "rate":
+        services.issue_rate(actor=user, issue=issue, rating=data["rating"], comment=data["comment"])
+        return _("Thank you for rating %(ref)s.")
+    if action == "reopen":
+        services.issue_reopen(actor=user, issue=issue, reason=data["reason"])
+        return _("%(ref)s reopened; it goes back to its handler.")
+    if action == "cancel":
+        services.issue_cancel(actor=user, issue=issue, reason=data["reason"])
+        return _("%(ref)s withdrawn.")
+    if action == "comment":
+        services.issue_comment(actor=user, issue=issue, text=data["text"], public=not data.get("internal", False))
+        return _("Comment added to %(ref)s.")
+    if action == "request_extension":
+        services.extension_request(actor=user, issue=issue, new_due=data["new_due"], reason=data["reason"])
+        return _("More time for %(ref)s requested; the dispatcher decides.")
+    if action == "decide_extension":
+        extension = _pending_extension(issue)
+        if extension is None:
+            raise ValidationError(_("No request for more time is waiting."))
+        approve = data["decision"] == "approve"
+        services.extension_decide(actor=user, extension=extension, approve=approve, note=data["note"])
+        return _("Extension of %(ref)s approved.") if approve else _("Extension of %(ref)s rejected.")
+    raise Http404
+
+
+@login_required
+def issue_action(request, pk, action):
+    issue = access_issue(request.user, pk)
+    if response := method_not_allowed(request, "POST"):
+        return response
+    # A stale page (the state changed meanwhile) gets the state's message, not a bare 403; then the
+    # page cannot be used for what it does not offer (403). The rating window is left to the
+    # service, which refuses a late rating with the reason.
+    if action in TRANSITIONS and not states.allowed(action, issue.state):
+        messages.error(request, IllegalTransition(action, issue.state).message)
+        return redirect("issues:detail", issue.pk)
+    permissions.require(request.user, issue, action, within_rating_window=True)
+    internal = permissions.sees_internal(request.user, issue)
+    form = _form_for(action, issue, request.POST, request.FILES, internal=internal)
+    if form.is_valid():
+        try:
+            done = _run(request, issue, action, form.cleaned_data)
+        except IllegalTransition as exc:
+            messages.error(request, exc.message)
+            return redirect("issues:detail", issue.pk)
+        except ValidationError as exc:
+            form_errors_from(exc, form)
+        else:
+            messages.success(request, done % {"ref": issue.reference})
+            if not selectors.issues_visible(request.user).filter(pk=issue.pk).exists():
+                return redirect("issues:queue")
+            return redirect("issues:detail", issue.pk)
+    issue = access_issue(request.user, pk)  # as it is now, in case the service moved it
+    return _detail(request, issue, bound_action=action, bound_form=form, status=400)
+
+
+@login_required
+def photo(request, pk):
+    """A photo of an issue, streamed to those who may see the issue (never a public media URL)."""
+    item = get_or_404(
+        IssuePhoto.objects.filter(issue__in=selectors.issues_visible(request.user).values("pk")), pk
+    )
+    if response := method_not_allowed(request, "GET"):
+        return response
+    try:
+        handle = item.image.open("rb")
+    except FileNotFoundError:
+        raise Http404 from None
+    response = FileResponse(handle, content_type=_content_type(item.image.name))
+    response["Cache-Control"] = "private, max-age=3600"
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+def _content_type(name: str) -> str:
+    name = name.lower()
+    if name.endswith(".png"):
+        return "image/png"
+    if name.endswith(".webp"):
+        return "image/webp"
+    return "image/jpeg"
+
