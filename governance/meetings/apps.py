@@ -6,3 +6,8 @@ class MeetingsConfig(AppConfig):
     verbose_name = _("Joint meetings")
     name = "governance.meetings"
     label = "meetings"
+
+    def ready(self):
+        from . import notifications
+
+        notifications.register()
