@@ -1,11 +1,15 @@
 """REST API foundation: pagination, one error format, scoped object lookup."""
 
 from django.core.exceptions import PermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
 from rest_framework import exceptions, status
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
+from rest_framework.views import set_rollback
+
+from governance.issues.states import IllegalTransition
 
 
 class Pagination(PageNumberPagination):
@@ -16,6 +20,18 @@ class Pagination(PageNumberPagination):
 
 def exception_handler(exc, context):
     """Every error has the same shape: {"error": {"status", "code", "message", "details"}}."""
+    if isinstance(exc, IllegalTransition):
+        # The issue is not in a state the action starts from (someone else acted first): 409.
+        set_rollback()
+        return Response(
+            {"error": {"status": 409, "code": "illegal_transition", "message": exc.message,
+                       "details": {"action": exc.action, "state": exc.state}}},
+            status=status.HTTP_409_CONFLICT,
+        )
+    if isinstance(exc, DjangoValidationError):
+        # A service's refusal of the input: a 400 like a serializer's.
+        details = exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}
+        exc = exceptions.ValidationError(details)
     if isinstance(exc, Http404):
         exc = exceptions.NotFound()
     elif isinstance(exc, PermissionDenied):

@@ -164,6 +164,26 @@ CELERY_BEAT_SCHEDULE = {
         "task": "governance.party.tasks.scan_checkins",
         "schedule": 60 * 60,
     },
+    "escalate-overdue-issues": {
+        "task": "governance.issues.tasks.escalate_overdue",
+        "schedule": env.int("ESCALATION_SCAN_SECONDS", default=5 * 60),
+    },
+    "close-unrated-issues": {
+        "task": "governance.issues.tasks.close_unrated",
+        "schedule": 60 * 60,
+    },
+    "generate-meetings": {
+        "task": "governance.meetings.tasks.generate_meetings",
+        "schedule": 60 * 60,
+    },
+    "send-meeting-reminders": {
+        "task": "governance.meetings.tasks.send_reminders",
+        "schedule": env.int("MEETING_REMINDER_SCAN_SECONDS", default=5 * 60),
+    },
+    "remind-action-items": {
+        "task": "governance.meetings.tasks.remind_action_items",
+        "schedule": 6 * 60 * 60,
+    },
     "purge-read-notifications": {
         "task": "governance.accounts.tasks.purge_read_notifications",
         "schedule": 24 * 60 * 60,
@@ -233,6 +253,9 @@ STORAGES = {
 WHITENOISE_USE_FINDERS = DEBUG
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
+# Files per request: an issue takes at most 6 photos (governance/issues/models.PHOTOS_MAX); a few
+# more get through to the form so the person is told the limit instead of a bare 400.
+DATA_UPLOAD_MAX_NUMBER_FILES = 10
 IMPORT_MAX_BYTES = env.int("IMPORT_MAX_BYTES", default=5 * 1024 * 1024)
 IMPORT_MAX_ROWS = env.int("IMPORT_MAX_ROWS", default=20000)
 
@@ -307,6 +330,13 @@ SPECTACULAR_SETTINGS = {
         "BranchKindEnum": "governance.party.models.BranchKind",
         "MemberKindEnum": "governance.party.models.MemberKind",
         "BodyKindEnum": "committees.models.BodyKind",
+        "IssueKindEnum": "governance.issues.models.IssueKind",
+        "IssueStateEnum": "governance.issues.states.State",
+        "HandlerKindEnum": "governance.issues.models.HandlerKind",
+        "MeetingKindEnum": "governance.meetings.models.MeetingKind",
+        "MeetingStatusEnum": "governance.meetings.models.MeetingStatus",
+        "ActionStatusEnum": "governance.meetings.models.ActionStatus",
+        "MeetingOrganisationEnum": "governance.meetings.models.Organisation",
     },
 }
 
@@ -319,4 +349,8 @@ LOGGING = {
 }
 
 # Benchmark-only endpoints (issue 6) stay off unless explicitly enabled.
+# Minutes before a joint meeting at which every invitee is reminded (default 3 days and 2 hours).
+MEETING_REMINDER_OFFSETS = env.list("MEETING_REMINDER_OFFSETS", cast=int, default=[3 * 24 * 60, 120])
+# The domain in calendar files' event ids (UID): stable, so calendars update instead of duplicating.
+LINLI_ICS_DOMAIN = env.str("LINLI_ICS_DOMAIN", default="linli.local")
 LINLI_BENCH_ENDPOINTS = env.bool("LINLI_BENCH_ENDPOINTS", default=False)

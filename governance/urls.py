@@ -10,6 +10,8 @@ from compounds import api as compounds_api
 from governance.accounts.views import set_language
 from governance.dashboards.views import home
 from governance.health import healthz
+from governance.issues import api as issues_api
+from governance.meetings import api as meetings_api
 from governance.party import api as party_api
 
 router = DefaultRouter()
@@ -18,6 +20,8 @@ router.register("buildings", compounds_api.BuildingViewSet, basename="building")
 router.register("households", compounds_api.HouseholdViewSet, basename="household")
 committees_api.register(router)
 party_api.register(router)
+issues_api.register(router)
+meetings_api.register(router)
 
 urlpatterns = [
     path("", home, name="home"),
@@ -27,7 +31,10 @@ urlpatterns = [
     path("places/", include("compounds.urls")),
     path("committees/", include("committees.urls")),
     path("party/", include("governance.party.urls")),
+    path("issues/", include("governance.issues.urls")),
+    path("meetings/", include("governance.meetings.urls")),
     path("figures/", include("governance.dashboards.urls")),
+    path("open311/v2/", include("governance.issues.open311_urls")),
     path("api/v1/", include(router.urls)),
     path("api/v1/auth/token/", obtain_auth_token, name="api-token"),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),

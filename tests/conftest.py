@@ -61,6 +61,28 @@ def _database_sessions(settings):
 
 
 @pytest.fixture(autouse=True)
+def _rows_from_data_migrations(request):
+    """Transactional tests empty every table when they end (Django's flush), taking the rows the
+    data migrations seeded (issue categories, service posts) with them; put them back for the
+    transactional tests that follow. Other tests run first (pytest-django orders them so)."""
+    marker = request.node.get_closest_marker("django_db")
+    transactional = bool(marker and (marker.kwargs.get("transaction") or (marker.args and marker.args[0])))
+    if not (transactional or "transactional_db" in request.fixturenames or "live_server" in request.fixturenames):
+        return
+    request.getfixturevalue("transactional_db")
+    import importlib
+
+    from governance.issues.defaults import ensure_defaults
+    from governance.issues.models import Category, IssuePolicy
+    from governance.party.models import ServicePost
+
+    ensure_defaults(Category, IssuePolicy)
+    posts = importlib.import_module("governance.party.migrations.0002_seed_ten_service_posts").POSTS
+    for position, (code, zh, en) in enumerate(posts):
+        ServicePost.objects.get_or_create(code=code, defaults={"name_zh": zh, "name_en": en, "position": position})
+
+
+@pytest.fixture(autouse=True)
 def _locmem_email(settings):
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 

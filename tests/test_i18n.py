@@ -441,6 +441,87 @@ GROUP = lambda s: _party(s)["group"].pk  # noqa: E731
 ZONE = lambda s: _party(s)["zone"].pk  # noqa: E731
 TODAY = timezone.localdate()
 
+def _issues(s) -> dict:
+    """An issue the resident filed in A1 with a photo (its description is data: place names), built
+    the first time a URL needs it and cached on the scene."""
+    if "issues" not in s.cache:
+        from governance.issues import services as issue_services
+        from governance.issues.models import Category
+        from tests.issues.factories import photo
+
+        world = s.world
+        issue = issue_services.issue_file(
+            actor=s.cast["resident"],
+            compound=world.a1,
+            category=Category.objects.get(code="sanitation"),
+            description=f"{world.a1.name} {world.home.building.name}",
+            building=world.home.building,
+            photos=[photo()],
+        )
+        s.cache["issues"] = {"issue": issue}
+    return s.cache["issues"]
+
+
+ISSUE = lambda s: _issues(s)["issue"].pk  # noqa: E731
+
+
+def _meetings(s) -> dict:
+    """A1's officer convenes two joint meetings (their texts are data: place names): one held and
+    closed, with a decision the resident owns, and one ahead, to which the resident is invited."""
+    if "meetings" not in s.cache:
+        from governance.meetings import services as meeting_services
+        from governance.meetings.models import Meeting
+
+        officer, resident, world = s.cast["officer"], s.cast["resident"], s.world
+        name, place = world.a1.name, world.home.building.name
+        soon = timezone.now() + datetime.timedelta(days=1)
+        past = meeting_services.meeting_schedule(
+            actor=officer, compound=world.a1, title=name, starts_at=soon, ends_at=soon + datetime.timedelta(hours=1),
+            place=place,
+        )
+        held = timezone.now() - datetime.timedelta(days=3)
+        Meeting.objects.filter(pk=past.pk).update(starts_at=held, ends_at=held + datetime.timedelta(hours=1))
+        past.refresh_from_db()
+        invitation = past.invitations.filter(user=resident).first() or meeting_services.invite(
+            actor=officer, meeting=past, organisation="other", user=resident
+        )
+        item = meeting_services.agenda_add(actor=officer, meeting=past, title=place)
+        meeting_services.decision_record(
+            actor=officer, item=item, decision=name, owner_user=resident, deadline=TODAY + datetime.timedelta(days=10)
+        )
+        meeting_services.minutes_save(actor=officer, meeting=past, minutes=name)
+        meeting_services.sign_in(actor=officer, meeting=past, invitation=invitation)
+        meeting_services.meeting_close(actor=officer, meeting=past)
+        ahead = timezone.now() + datetime.timedelta(days=7)
+        upcoming = meeting_services.meeting_schedule(
+            actor=officer, compound=world.a1, title=name, starts_at=ahead, ends_at=ahead + datetime.timedelta(hours=1),
+            place=place,
+        )
+        if not upcoming.invitations.filter(user=resident).exists():  # a committee seat may have invited them
+            meeting_services.invite(actor=officer, meeting=upcoming, organisation="other", user=resident)
+        meeting_services.agenda_add(actor=officer, meeting=upcoming, title=place)
+        s.cache["meetings"] = {"past": past, "upcoming": upcoming}
+    return s.cache["meetings"]
+
+
+PAST_MEETING = lambda s: _meetings(s)["past"].pk  # noqa: E731
+NEXT_MEETING = lambda s: _meetings(s)["upcoming"].pk  # noqa: E731
+
+
+def _issue_form(s):
+    """A filing form refused (no description): the page re-renders with the error."""
+    from governance.issues.models import Category
+
+    return {
+        "compound": s.world.a1.pk,
+        "kind": "snapshot",
+        "category": Category.objects.get(code="sanitation").pk,
+        "description": "",
+        "building": s.world.home.building.pk,
+        "contact_preference": "in_app",
+    }
+
+
 PAGES = [
     # Home: one page with a section per role, so once per role.
     *[Page("home", who, _u("home")) for who in ("resident", "claimant", "stranger", "officer")],
@@ -676,6 +757,62 @@ PAGES = [
     Page("dashboards:who-serves-us", "officer", _u("dashboards:who-serves-us", A1), "nothing-yet"),
     Page("dashboards:coverage", "officer", _with(_committees, _party, url=_u("dashboards:coverage"))),
     Page("dashboards:coverage", "district_admin", _u("dashboards:coverage")),
+    Page("dashboards:rates", "officer", _with(_issues, url=_u("dashboards:rates"))),
+    Page("dashboards:rates", "officer", _u("dashboards:rates", query="?kind=zone&start=2026-05-01&end=2026-01-01"), "errors"),
+    Page("dashboards:rates", "district_admin", _u("dashboards:rates", query="?kind=department"), "no-issues"),
+    Page("dashboards:rates-ranking", "officer", _with(_issues, url=_u("dashboards:rates-ranking", query=f"?month={TODAY:%Y-%m}"))),
+    Page("dashboards:rates-ranking", "district_admin", _u("dashboards:rates-ranking", query="?kind=member"), "empty"),
+    Page("dashboards:rates-compound", "officer", _with(_issues, url=_u("dashboards:rates-compound", A1))),
+    Page("dashboards:meetings", "officer", _with(_meetings, url=_u("dashboards:meetings"))),
+    Page("dashboards:meetings", "district_admin", _u("dashboards:meetings", query="?level=subdistrict"), "no-meetings"),
+    Page("dashboards:meetings", "officer", _u("dashboards:meetings", query="?start=2026-05-01&end=2026-01-01"), "errors"),
+    # The issue loop: filing, my issues, the issue, the queue, the compound's public board
+    Page("issues:new", "resident", _u("issues:new")),
+    Page("issues:new", "resident", _u("issues:new"), "errors", "post", _issue_form, status=400),
+    Page("issues:new", "stranger", _u("issues:new"), "not-a-resident"),
+    Page("issues:new-on-behalf", "officer", _u("issues:new-on-behalf")),
+    Page("issues:new-on-behalf", "district_admin", _u("issues:new-on-behalf"), "pick-compound"),
+    Page(
+        "issues:similar",
+        "neighbour",
+        _with(_issues, url=lambda s: reverse("issues:similar") + f"?compound={s.world.a1.pk}&category="
+              f"{_issues(s)['issue'].category_id}&building={s.world.home.building.pk}"),
+        fragment=True,
+    ),
+    Page("issues:mine", "resident", _with(_issues, url=_u("issues:mine"))),
+    Page("issues:mine", "stranger", _u("issues:mine"), "empty"),
+    Page("issues:detail", "resident", _u("issues:detail", ISSUE)),
+    Page("issues:detail", "officer", _u("issues:detail", ISSUE), "staff"),
+    Page("issues:queue", "officer", _with(_issues, url=_u("issues:queue"))),
+    Page("issues:queue", "resident", _u("issues:queue"), "empty"),
+    Page("issues:board", "neighbour", _with(_issues, url=_u("issues:board", A1))),
+    Page("issues:board", "officer", _u("issues:board", A1), "empty"),
+    # Joint meetings: the list, scheduling, the meeting (convenor, invitee, resident's summary), my action items
+    Page("meetings:list", "officer", _with(_meetings, url=_u("meetings:list"))),
+    Page("meetings:list", "stranger", _u("meetings:list"), "empty"),
+    Page("meetings:create", "officer", _u("meetings:create")),
+    Page(
+        "meetings:create", "officer", _u("meetings:create"), "errors", "post",
+        lambda s: {"compound": s.world.a1.pk, "kind": "joint", "title": "", "day": "", "start": "", "end": "", "place": ""},
+        status=400,
+    ),
+    Page("meetings:series-create", "officer", _u("meetings:series-create")),
+    Page(
+        "meetings:series-create", "officer", _u("meetings:series-create"), "errors", "post",
+        lambda s: {"compound": s.world.a1.pk, "title": "", "week_of_month": "2", "weekday": "1"}, status=400,
+    ),
+    Page("meetings:detail", "officer", _u("meetings:detail", NEXT_MEETING), "convenor"),
+    Page("meetings:detail", "resident", _u("meetings:detail", NEXT_MEETING), "invitee"),
+    Page("meetings:detail", "neighbour", _u("meetings:detail", PAST_MEETING), "summary"),
+    Page("meetings:summary", "neighbour", _u("meetings:summary", PAST_MEETING)),
+    Page("meetings:summaries", "neighbour", _with(_meetings, url=_u("meetings:summaries", A1))),
+    Page("meetings:summaries", "neighbour", _u("meetings:summaries", A1), "empty"),
+    Page(
+        "meetings:sign-in", "resident",
+        lambda s: reverse("meetings:sign-in", args=[NEXT_MEETING(s)]) + f"?code={_meetings(s)['upcoming'].signin_code}",
+    ),
+    Page("meetings:actions", "resident", _with(_meetings, url=_u("meetings:actions"))),
+    Page("meetings:actions", "stranger", _u("meetings:actions"), "empty"),
     # Error pages and the lockout page, reached through real requests
     Page("404", "officer", _u("compounds:compound-detail", B1), status=404),
     Page("403", "resident", _u("compounds:compound-edit", A1), status=403),
@@ -694,6 +831,7 @@ EXCLUDED = {
     "compounds:residency-end": "POST-only decision; redirects",
     "set_language": "POST-only language switch; redirects",
     "healthz": "machine-readable JSON for the load balancer",
+    "issues:queue-dispatch": "POST-only bulk action; redirects to the queue",
     "committees:committee-dissolve": "POST-only; redirects",
     "committees:seat-end": "POST-only; redirects",
     "committees:staff-end": "POST-only; redirects",
@@ -705,13 +843,31 @@ EXCLUDED = {
     "party:my-post-claim": "POST-only; redirects to the member's check-in page",
     "party:post-release": "POST-only; redirects to the member's check-in page",
     "party:member-record": "an .xlsx download, not an HTML page",
+    "issues:photo": "an image streamed to those who may see the issue, not an HTML page",
+    "issues:support": "POST-only \"me too\"; redirects to the compound's board",
+    **{
+        f"issues:{slug}": "POST-only action on an issue; redirects, or re-renders issues:detail with the error"
+        for slug in (
+            "acknowledge", "resolve", "rate", "reopen", "dispatch", "decide-extension", "request-extension",
+            "return", "merge", "summon", "cancel", "comment",
+        )
+    },
+    "meetings:calendar": "an .ics calendar file, not an HTML page",
+    "meetings:action-done": "POST-only; redirects to my action items",
+    **{
+        f"meetings:{slug}": "POST-only action on a meeting; redirects, or re-renders meetings:detail with the errors"
+        for slug in (
+            "reply", "invite", "agenda-pick", "agenda-add", "attendance", "minutes", "decide", "close", "move", "cancel",
+        )
+    },
 }
 # Renderings that are not URL names of their own.
 PSEUDO_PAGES = {"404", "403", "axes-lockout"}
 
 
 def _page_url_names() -> set[str]:
-    """Every named URL except the API (api/…) and Django's admin, which have their own languages."""
+    """Every named URL except the APIs (api/…, and Open311's machine interface at open311/…, whose
+    error texts the GeoReport spec keeps in English) and Django's admin, which have their own languages."""
     names = set()
 
     def walk(patterns, prefix, namespace):
@@ -722,7 +878,7 @@ def _page_url_names() -> set[str]:
                     continue
                 ns = f"{namespace}{p.namespace}:" if p.namespace else namespace
                 walk(p.url_patterns, route, ns)
-            elif p.name and not route.lstrip("^").startswith("api/"):
+            elif p.name and not route.lstrip("^").startswith(("api/", "open311/")):
                 names.add(namespace + p.name)
 
     walk(get_resolver().url_patterns, "", "")
@@ -869,7 +1025,7 @@ def _data_strings() -> list[str]:
 
 # English words that may appear on a Chinese page: file formats, encodings, the API's name, and
 # the English option of the language switcher (a language is named in its own language).
-ALLOWED_ASCII_WORDS = {"CSV", "csv", "Excel", "xlsx", "API", "UTF", "English"}
+ALLOWED_ASCII_WORDS = {"CSV", "csv", "Excel", "xlsx", "API", "UTF", "English", "JPEG", "PNG", "WebP"}
 # Chinese that may appear on an English page besides data: the switcher's own name for Chinese,
 # and the Chinese column headers and name patterns that the import help and field help quote
 # because residents' spreadsheets and buildings really are written that way.

@@ -41,8 +41,34 @@ def home(request):
                 .order_by("created_at")[:5],
             }
         )
+    context.update(_issue_sections(user, scopes))
     context["notifications"] = user.notifications.filter(read_at__isnull=True)[:5]
     return render(request, "dashboards/home.html", context)
+
+
+def _issue_sections(user, scopes) -> dict:
+    """The issue loop on the home page, a fixed number of queries whatever the counts: a resident's
+    open issues (1), a handler's queue and overdue counts (2), escalations waiting for staff (1)."""
+    from governance.issues import selectors as issue_selectors
+    from governance.issues.states import OPEN_STATES, State
+    from governance.issues.templatetags.issue_tags import has_queue
+
+    sections = {"can_file_issue": bool(scopes.resident_compounds)}
+    if scopes.resident_compounds:
+        sections["my_open_issues"] = list(
+            issue_selectors.issues_of_reporter(user)
+            .filter(state__in=OPEN_STATES | {State.RESOLVED})
+            .select_related("household__building")[:5]
+        )
+    if has_queue(scopes):
+        work = issue_selectors.work_queue(user)
+        sections["queue_figures"] = {
+            "total": work.count(),
+            "overdue": issue_selectors.filter_queue(work, overdue=True).count(),
+        }
+        if scopes.is_staff:
+            sections["escalated"] = list(work.filter(state=State.ESCALATED)[:5])
+    return sections
 
 
 @login_required

@@ -7,6 +7,7 @@ import secrets
 import subprocess
 import sys
 import time
+from datetime import time as dt_time
 from datetime import timedelta
 from pathlib import Path
 from urllib.parse import quote
@@ -20,6 +21,9 @@ from compounds.models import Residency
 from governance.accounts.models import Notification
 from governance.accounts.tasks import purge_read_notifications, send_notification_email
 from governance.celery import app
+from governance.issues import services as issue_services
+from governance.issues.models import Category
+from governance.meetings import services as meeting_services
 
 ROOT = Path(__file__).resolve().parents[2]
 VENV_BIN = Path(sys.executable).parent
@@ -73,15 +77,45 @@ def test_every_scheduled_job_runs_and_a_second_run_finds_nothing_to_do(world, of
     year_ago = timezone.now() - timedelta(days=365)
     Notification.objects.filter(pk=old.pk).update(created_at=year_ago, read_at=year_ago)
 
+    # An issue nobody acknowledged for three days, and one resolved ten days ago and never rated.
+    sanitation = Category.objects.get(code="sanitation")
+    days_ago = lambda n: timezone.now() - timedelta(days=n)  # noqa: E731
+    file = dict(actor=resident, compound=world.a1, category=sanitation, description="垃圾未清", building=world.home.building)
+    issue_services.issue_file(**file, now=days_ago(3))
+    done = issue_services.issue_file(**file, now=days_ago(12))
+    issue_services.issue_acknowledge(actor=officer, issue=done, now=days_ago(11))
+    issue_services.issue_resolve(actor=officer, issue=done, note="已清理", now=days_ago(10))
+
+    # A monthly joint meeting: the first run creates the meetings of the next weeks.
+    meeting_services.series_create(
+        actor=officer, compound=world.a1, title="联席会议", weekday=1, week_of_month=2, time=dt_time(19, 30), place="红色驿站"
+    )
+
     first = {name: app.tasks[e["task"]].apply().get() for name, e in settings.CELERY_BEAT_SCHEDULE.items()}
     second = {name: app.tasks[e["task"]].apply().get() for name, e in settings.CELERY_BEAT_SCHEDULE.items()}
 
     nothing_else = {
         "sync-property-contracts": {"started": 0, "ended": 0},
         "scan-member-checkins": {"reminded": 0, "lapsed": 0},
+        "send-meeting-reminders": 0,
+        "remind-action-items": 0,
     }
-    assert first == {"remind-stale-verifications": 1, "purge-read-notifications": 1, **nothing_else}
-    assert second == {"remind-stale-verifications": 0, "purge-read-notifications": 0, **nothing_else}
+    assert first.pop("generate-meetings") >= 1
+    assert second.pop("generate-meetings") == 0
+    assert first == {
+        "remind-stale-verifications": 1,
+        "purge-read-notifications": 1,
+        "escalate-overdue-issues": {"escalated": 1, "skipped": 0},
+        "close-unrated-issues": 1,
+        **nothing_else,
+    }
+    assert second == {
+        "remind-stale-verifications": 0,
+        "purge-read-notifications": 0,
+        "escalate-overdue-issues": {"escalated": 0, "skipped": 0},
+        "close-unrated-issues": 0,
+        **nothing_else,
+    }
     assert Notification.objects.filter(user=officer, kind="residency_stale").count() == 1
     assert not Notification.objects.filter(pk=old.pk).exists()
 

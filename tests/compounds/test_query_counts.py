@@ -85,8 +85,10 @@ def test_the_home_page_and_an_admins_list_cost_fixed_numbers_of_queries(
     client.force_login(officer)
     client.get(reverse("home"))
     # Session, user, roles, unread count; the page's two aggregates, the oldest claims, the
-    # busiest compounds, the residencies and the notifications of the caller.
-    with django_assert_num_queries(10):
+    # busiest compounds, the residencies and the notifications of the caller; the issue sections:
+    # the queue's open and overdue counts and the escalated issues waiting for the officer; the
+    # meetings panel: the next meeting the caller is invited to and their open action items.
+    with django_assert_num_queries(15):
         response = client.get(reverse("home"))
     assert len(response.context["staff_compounds"]) == 12
     assert response.context["totals"]["compounds"] == ROWS + 1

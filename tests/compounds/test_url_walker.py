@@ -32,6 +32,8 @@ METHODS = ("get", "post", "put", "patch", "delete")
 PUBLIC_BY_DESIGN = {
     "compounds:claim": "any signed-in person may claim a household in any compound (compound names are public)",
     "compounds:claim-households": "the rooms of one building for the claim form: as public as the claim page",
+    "open311:request": "Open311 GeoReport v2 serves public issues to anyone by design (public fields only: no "
+    "reporter, no room; private, cancelled and merged issues are a 404); GET only (tests/issues/test_open311.py)",
 }
 # Namespaces that are not walked, and why.
 SKIPPED_NAMESPACES = {
@@ -120,6 +122,44 @@ OBJECT_OF = {
     "party-seat-end": "party_seat",
     # dashboards (pages)
     "dashboards:who-serves-us": "compound",
+    "dashboards:rates-compound": "compound",
+    # issues (pages, API, Open311)
+    "issues:detail": "issue",
+    "issues:board": "compound",
+    "issues:photo": "issue_photo",
+    "issues:support": "issue",
+    **{f"issues:{slug}": "issue" for slug in (
+        "acknowledge", "resolve", "rate", "reopen", "dispatch", "decide-extension", "request-extension",
+        "return", "merge", "summon", "cancel", "comment",
+    )},
+    # issues REST API
+    "issue-detail": "issue",
+    "issue-timeline": "issue",
+    "issue-acknowledge": "issue",
+    "issue-resolve": "issue",
+    "issue-return": "issue",
+    "issue-dispatch": "issue",
+    "issue-rate": "issue",
+    "issue-reopen": "issue",
+    "issue-cancel": "issue",
+    "issue-merge": "issue",
+    "issue-summon": "issue",
+    "issue-comment": "issue",
+    "issue-support": "issue",
+    "issue-request-extension": "issue",
+    "issue-extension-detail": "issue_extension",
+    "issue-extension-decide": "issue_extension",
+    "compound-public-issue-list": "compound",
+    # joint meetings (pages)
+    **{f"meetings:{slug}": "meeting" for slug in (
+        "detail", "summary", "calendar", "reply", "invite", "agenda-pick", "agenda-add", "sign-in", "attendance",
+        "minutes", "decide", "close", "move", "cancel",
+    )},
+    "meetings:action-done": "meeting_action",
+    "meetings:summaries": "compound",
+    # joint meetings REST API
+    **{f"meeting-{slug}": "meeting" for slug in ("detail", "calendar", "reply")},
+    "meeting-action-complete": "meeting_action",
 }
 
 
@@ -152,6 +192,13 @@ BUILDERS = {
     "party_zone": lambda s: __import__("tests.party.walker", fromlist=["party_of"]).party_of(s)["zone"],
     "party_checkin": lambda s: __import__("tests.party.walker", fromlist=["party_of"]).party_of(s)["checkin"],
     "party_claim": lambda s: __import__("tests.party.walker", fromlist=["party_of"]).party_of(s)["claim"],
+    # issues kinds (build in community B's scope; use s.cache to build once)
+    "issue": lambda s: __import__("tests.issues.walker", fromlist=["issues_of"]).issues_of(s)["issue"],
+    "issue_photo": lambda s: __import__("tests.issues.walker", fromlist=["issues_of"]).issues_of(s)["photo"],
+    "issue_extension": lambda s: __import__("tests.issues.walker", fromlist=["extension_of"]).extension_of(s),
+    # joint meetings kinds (B's officer convenes in B1; use s.cache to build once)
+    "meeting": lambda s: __import__("tests.meetings.walker", fromlist=["meetings_of"]).meetings_of(s)["meeting"],
+    "meeting_action": lambda s: __import__("tests.meetings.walker", fromlist=["meetings_of"]).meetings_of(s)["action"],
 }
 
 ID_NAME = re.compile(r"^(pk|id|uuid|.+_pk|.+_id)$")
@@ -357,10 +404,20 @@ def test_the_officer_in_scope_reaches_every_walked_route(client, scene):
     assert not failures, "\n".join(failures)
 
 
+# Public routes whose URL is not just a compound's id: name → the URL to try, from the scene.
+PUBLIC_URLS = {
+    "open311:request": lambda s: reverse(
+        "open311:request",
+        kwargs={"service_request_id": __import__("tests.issues.walker", fromlist=["_"]).issues_of(s)["issue"].pk, "format": "json"},
+    ),
+}
+
+
 @pytest.mark.parametrize("name", sorted(PUBLIC_BY_DESIGN))
 def test_public_by_design_routes_are_really_open_to_anyone_signed_in(client, scene, stranger, name):
     client.force_login(stranger)
-    assert client.get(reverse(name, args=[scene.world.b1.pk])).status_code == 200
+    url = PUBLIC_URLS[name](scene) if name in PUBLIC_URLS else reverse(name, args=[scene.world.b1.pk])
+    assert client.get(url).status_code == 200
 
 
 # --- The walker checks itself: a leaky route added to the URLconf is caught ------------------
