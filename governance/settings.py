@@ -128,9 +128,19 @@ if IS_POSTGRES:
     # PostgreSQL's default random_page_cost (4) assumes spinning disks; on SSDs 1.1 lets the
     # planner choose the index-only scans the coverage figures rely on (bench/README.md:
     # district of 10,000 compounds, p95 310 → 273 ms).
+    _options = []
     _page_cost = env.str("PG_RANDOM_PAGE_COST", default="1.1")
     if _page_cost:
-        DATABASES["default"].setdefault("OPTIONS", {})["options"] = f"-c random_page_cost={float(_page_cost)}"
+        _options.append(f"-c random_page_cost={float(_page_cost)}")
+    # Pages load an issue with a dozen select_related tables (LEFT JOINs from the issue, which is
+    # always the driving table). With PostgreSQL's default (8) the planner searches join orders for
+    # tens of milliseconds per query (issue page: planning 49 ms, execution 0.6 ms); 4 keeps the
+    # search small and still reorders short INNER JOIN chains (bench/README.md).
+    _join_limit = env.str("PG_JOIN_COLLAPSE_LIMIT", default="4")
+    if _join_limit:
+        _options.append(f"-c join_collapse_limit={int(_join_limit)} -c from_collapse_limit={int(_join_limit)}")
+    if _options:
+        DATABASES["default"].setdefault("OPTIONS", {})["options"] = " ".join(_options)
 
 # --- Redis: cache, sessions, Celery ---------------------------------------------------------
 REDIS_URL = env.str("REDIS_URL", default="")
@@ -348,9 +358,12 @@ LOGGING = {
     "loggers": {"axes": {"level": "WARNING"}, "celery.app.trace": {"level": "WARNING"}},
 }
 
-# Benchmark-only endpoints (issue 6) stay off unless explicitly enabled.
 # Minutes before a joint meeting at which every invitee is reminded (default 3 days and 2 hours).
 MEETING_REMINDER_OFFSETS = env.list("MEETING_REMINDER_OFFSETS", cast=int, default=[3 * 24 * 60, 120])
 # The domain in calendar files' event ids (UID): stable, so calendars update instead of duplicating.
 LINLI_ICS_DOMAIN = env.str("LINLI_ICS_DOMAIN", default="linli.local")
+# Benchmark-only endpoints (/bench/bare/, /bench/user/) and the X-Linli-Queries header (issue 6,
+# bench/README.md) stay off unless explicitly enabled.
 LINLI_BENCH_ENDPOINTS = env.bool("LINLI_BENCH_ENDPOINTS", default=False)
+if LINLI_BENCH_ENDPOINTS:
+    MIDDLEWARE.insert(0, "governance.bench.QueryCountMiddleware")
