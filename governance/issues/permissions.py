@@ -88,6 +88,10 @@ def can_file_on_behalf(user, compound) -> bool:
     s = scopes_for(user)
     if s.compound_roles.get(compound.pk, set()).intersection(ON_BEHALF_ROLES):
         return True
+    if not (s.system_admin or s.communities or s.subdistricts or s.districts):
+        # Only officers' and admins' roles carry the object permissions checked below: a resident
+        # is answered without asking guardian (six queries on every filing page).
+        return False
     from compounds.permissions import can_manage_compound
 
     return can_manage_compound(user, compound)

@@ -18,7 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from committees.models import BodyKind, Committee, ContractStatus, PropertyContract
-from compounds.models import Building, Compound, Household, RoleAssignment
+from compounds.models import Building, Community, Compound, Household, RoleAssignment
 from governance.accounts.roles import Role
 from governance.accounts.services import notification_send
 from governance.party.models import BranchCoverage, PartyMember, ResponsibilityZone, ZoneHousehold
@@ -143,7 +143,14 @@ def _escalation_due(issue: Issue, policy: IssuePolicy):
 
 
 def _record(issue, action, *, actor, from_state="", to_state="", note="", public=True, data=None, at=None):
-    return IssueEvent.objects.create(
+    event = _event(issue, action, actor=actor, from_state=from_state, to_state=to_state, note=note, public=public, data=data, at=at)
+    event.save()
+    return event
+
+
+def _event(issue, action, *, actor, from_state="", to_state="", note="", public=True, data=None, at=None) -> IssueEvent:
+    """A timeline event, not yet saved."""
+    return IssueEvent(
         issue=issue,
         action=action,
         actor=actor if getattr(actor, "is_authenticated", False) else None,
@@ -354,7 +361,7 @@ def issue_file(
     if contact_preference not in ContactPreference.values:
         errors["contact_preference"] = _("Unknown contact preference.")
     own = None
-    if reporter is not None and not on_behalf and client is None:
+    if household is not None and reporter is not None and not on_behalf and client is None:
         own = set(
             Household.objects.filter(
                 residencies__user=reporter, residencies__status="verified", building__compound=compound
@@ -371,7 +378,8 @@ def issue_file(
         raise ValidationError(errors)
     cleaned = clean_photos(photos)
 
-    compound = Compound.objects.select_related("community__subdistrict").get(pk=compound.pk)
+    if not (Compound.community.is_cached(compound) and Community.subdistrict.is_cached(compound.community)):
+        compound = Compound.objects.select_related("community__subdistrict").get(pk=compound.pk)
     coverage = BranchCoverage.objects.filter(compound=compound).select_related("branch").first()
     zone = zone_for(household=household, building=building)
     issue = Issue(
@@ -405,28 +413,30 @@ def issue_file(
     _route(issue)
     issue.updated_at = now
     issue.escalation_due = _escalation_due(issue, IssuePolicy.current())
-    issue.full_clean(exclude=["community", "subdistrict"])
+    # Field checks (choices, lengths) only: every related row was loaded and checked above, so
+    # re-selecting each foreign key (8 queries) and re-running the check constraints in Python
+    # (3 more) would only repeat what the database enforces on INSERT anyway.
+    issue.full_clean(exclude=[f.name for f in Issue._meta.concrete_fields if f.is_relation], validate_constraints=False)
     issue.save()
     actor_user = actor if getattr(actor, "is_authenticated", False) else None
-    event = _record(
-        issue,
-        Action.FILE,
-        actor=actor_user,
-        to_state=State.SUBMITTED,
-        at=now,
-        data={"channel": channel, "on_behalf": on_behalf},
-    )
-    _save_photos(issue, cleaned, stage=PhotoStage.FILED, actor=actor_user, event=event)
+    events = [
+        _event(issue, Action.FILE, actor=actor_user, to_state=State.SUBMITTED, at=now, data={"channel": channel, "on_behalf": on_behalf})
+    ]
     if issue.state == State.DISPATCHED:
-        _record(
-            issue,
-            Action.ROUTE,
-            actor=None,
-            from_state=State.SUBMITTED,
-            to_state=State.DISPATCHED,
-            at=now,
-            data={"handler_kind": issue.handler_kind, "handler": issue.handler_label},
+        events.append(
+            _event(
+                issue,
+                Action.ROUTE,
+                actor=None,
+                from_state=State.SUBMITTED,
+                to_state=State.DISPATCHED,
+                at=now,
+                data={"handler_kind": issue.handler_kind, "handler": issue.handler_label},
+            )
         )
+    IssueEvent.objects.bulk_create(events)
+    _save_photos(issue, cleaned, stage=PhotoStage.FILED, actor=actor_user, event=events[0])
+    if issue.state == State.DISPATCHED:
         _notify(_people(issue), kinds.ISSUE_ASSIGNED, issue, skip=actor_user, due=_fmt(issue.response_due))
     else:
         _notify(_dispatchers(issue), kinds.ISSUE_TO_DISPATCH, issue, skip=actor_user, action=Action.FILE)
