@@ -94,6 +94,17 @@ def issues_public(compound, *, now=None) -> QuerySet[Issue]:
     )
 
 
+def issues_public_history(compound) -> QuerySet[Issue]:
+    """Every public issue the compound has had (not withdrawn, not merged), newest first: what was
+    raised and done over the years. Same public fields only as ``issues_public``."""
+    return (
+        Issue.objects.filter(compound=compound, private=False)
+        .exclude(state__in=VOID_STATES)
+        .select_related("category", "building")
+        .order_by("-created_at", "-id")
+    )
+
+
 def similar_open(*, compound, category, building=None) -> QuerySet[Issue]:
     """Open public issues of the same category in the same building (or the compound's common
     areas), shown before filing so a resident can say "me too" instead of filing a duplicate."""

@@ -91,7 +91,9 @@ def issue_new(request):
     if response := method_not_allowed(request, "GET", "POST"):
         return response
     s = scopes_for(request.user)
-    compounds = list(Compound.objects.filter(pk__in=s.resident_compounds).order_by("name"))
+    compounds = list(
+        Compound.objects.filter(pk__in=s.resident_compounds).select_related("community__subdistrict").order_by("name")
+    )
     if not compounds:
         return render(request, "issues/new_not_resident.html")
     compound = _chosen(request, compounds)
@@ -441,7 +443,9 @@ def board(request, pk):
     compound = _board_compound(request.user, pk)
     if response := method_not_allowed(request, "GET"):
         return response
-    page = paginate(request, selectors.issues_public(compound))
+    show_all = request.GET.get("show") == "all"
+    rows = selectors.issues_public_history(compound) if show_all else selectors.issues_public(compound)
+    page = paginate(request, rows)
     ids = [issue.pk for issue in page.object_list]
     supported = set(
         IssueSupport.objects.filter(user=request.user, issue_id__in=ids).values_list("issue_id", flat=True)
@@ -455,6 +459,7 @@ def board(request, pk):
             "supported": supported,
             "can_support": compound.pk in scopes_for(request.user).resident_compounds,
             "open_states": OPEN_STATES,
+            "show_all": show_all,
             "qs": querystring_without(request, "page"),
         },
     )
