@@ -38,7 +38,14 @@ SPEC = "http://wiki.open311.org/GeoReport_v2"
 CHANGESET = "2026-11-24T00:00:00+08:00"
 RADIUS_M = 500
 WINDOW_DAYS = 90
-MAX_RESULTS = 1000
+MAX_RESULTS = 1000  # ids in one service_request_id list
+# GET requests returns a page of results, newest first: ``page_size`` (default 50, at most 200)
+# and ``page`` (from 1), the extension other GeoReport v2 servers use (Chicago, SeeClickFix).
+# The spec leaves the number of results to the server; a city-wide 90-day window can hold tens
+# of thousands, which no client wants in one response.
+PAGE_SIZE = 50
+MAX_PAGE_SIZE = 200
+MAX_PAGE = 1000
 EARTH_RADIUS_M = 6_371_000
 
 
@@ -320,8 +327,18 @@ def _get_requests(request, format):
         qs = qs.filter(state__in=OPEN_STATES)
     elif wanted == {"closed"}:
         qs = qs.exclude(state__in=OPEN_STATES)
-    rows = [request_record(i) for i in qs[:MAX_RESULTS]]
+    size, page = _positive(params, "page_size", PAGE_SIZE, MAX_PAGE_SIZE), _positive(params, "page", 1, MAX_PAGE)
+    rows = [request_record(i) for i in qs[(page - 1) * size : page * size]]
     return _records(format, "service_requests", "request", rows)
+
+
+def _positive(params, name: str, default: int, most: int) -> int:
+    raw = params.get(name, "").strip()
+    if not raw:
+        return default
+    if not raw.isdigit() or not 1 <= int(raw) <= most:
+        raise Open311Error(400, _("%(name)s must be a whole number from 1 to %(most)s.") % {"name": name, "most": most})
+    return int(raw)
 
 
 @open311_view("GET", "HEAD", "POST")
