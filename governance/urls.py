@@ -42,6 +42,9 @@ urlpatterns = [
     path("admin/", admin.site.urls),
 ]
 
+if settings.LINLI_BENCH_ENDPOINTS:
+    urlpatterns += [path("bench/", include("governance.bench"))]
+
 if settings.DEBUG:
     from django.conf.urls.static import static
 
