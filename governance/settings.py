@@ -182,6 +182,12 @@ CELERY_BEAT_SCHEDULE = {
         "task": "governance.issues.tasks.close_unrated",
         "schedule": 60 * 60,
     },
+    # Monthly rollups of the three rates (governance/issues/rollups.py): months that have ended
+    # are at most this old on the rates pages; the current month is always counted live.
+    "refresh-issue-rollups": {
+        "task": "governance.issues.tasks.refresh_rollups",
+        "schedule": env.int("ROLLUP_REFRESH_SECONDS", default=10 * 60),
+    },
     "generate-meetings": {
         "task": "governance.meetings.tasks.generate_meetings",
         "schedule": 60 * 60,

@@ -344,6 +344,8 @@ class Issue(models.Model):
             models.Index(
                 fields=["resolved_at"], condition=Q(state="resolved"), name="issue_awaiting_rating_idx"
             ),
+            # The rollup refresh looks for issues changed since its last run.
+            models.Index(fields=["updated_at"], name="issue_updated_idx"),
         ]
         constraints = [
             models.CheckConstraint(
@@ -568,3 +570,56 @@ class Open311Client(models.Model):
 
     def __str__(self):
         return self.name
+
+
+class IssueMonthRollup(models.Model):
+    """The three rates' counts of one compound's issues filed in one month (a whole month that
+    has ended), computed by ``rollups.refresh_issue_rollups`` from the issue table. The rates
+    pages read these instead of counting the raw issues of every month of a long period
+    (ARCHITECTURE.md "Scale path"); the current month and partial months are always counted live.
+    The columns are those of ``rates.Rates``; compound, community and subdistrict are copied from
+    the issues, like the issues copy them from the compound."""
+
+    month = models.DateField(help_text="The first day of the month the issues were filed in.")
+    compound = models.ForeignKey("compounds.Compound", on_delete=models.CASCADE, related_name="+")
+    community = models.ForeignKey("compounds.Community", on_delete=models.CASCADE, related_name="+")
+    subdistrict = models.ForeignKey("compounds.Subdistrict", on_delete=models.CASCADE, related_name="+")
+    counted = models.PositiveIntegerField(default=0)
+    response_base = models.PositiveIntegerField(default=0)
+    responded = models.PositiveIntegerField(default=0)
+    resolution_base = models.PositiveIntegerField(default=0)
+    resolved = models.PositiveIntegerField(default=0)
+    rated = models.PositiveIntegerField(default=0)
+    satisfied = models.PositiveIntegerField(default=0)
+    basic = models.PositiveIntegerField(default=0)
+    dissatisfied = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["month", "compound"], name="issue_rollup_month_compound_uniq")]
+        indexes = [
+            models.Index(fields=["subdistrict", "month"], name="issue_rollup_subdistrict_idx"),
+            models.Index(fields=["community", "month"], name="issue_rollup_community_idx"),
+        ]
+
+    def __str__(self):
+        return f"{self.month:%Y-%m} · {self.compound_id}"
+
+
+class IssueMonthRefresh(models.Model):
+    """Which months the rollup holds, and as of when (deadlines count as passed at that time)."""
+
+    month = models.DateField(primary_key=True)
+    refreshed_at = models.DateTimeField()
+
+    def __str__(self):
+        return f"{self.month:%Y-%m} @ {self.refreshed_at:%Y-%m-%d %H:%M}"
+
+
+class IssueRollupWatermark(models.Model):
+    """One row (pk=1): when the last refresh started. Issues changed since then, and open issues
+    whose deadline has passed since then, mark their months for the next refresh."""
+
+    at = models.DateTimeField()
+
+    def __str__(self):
+        return f"{self.at:%Y-%m-%d %H:%M}"

@@ -14,6 +14,9 @@ cancelled by the reporter or merged as duplicates:
 Issues still inside their deadlines are in neither numerator nor denominator: nobody is marked
 down before they could have acted.
 
+Whole months that have ended come from the monthly rollup (``rollups``) when it holds them; the
+rest of a period is counted from the issue table. Both use the same aggregates.
+
 Departments are measured on their summonses (each with its own deadlines), not on the issues'
 overall clock; a summons that ended before a deadline (the issue was taken off the department) is
 not measured on that deadline. Subjects: compound, zone, member, property company, community, subdistrict (by the
@@ -27,6 +30,7 @@ from decimal import Decimal
 from django.db.models import Count, F, Q, QuerySet
 from django.utils import timezone
 
+from . import rollups
 from .models import Issue, IssuePolicy, Rating, Summons
 from .states import DONE_STATES, VOID_STATES
 
@@ -178,7 +182,7 @@ def _make(row: dict, weights) -> Rates:
 def rates_for(
     kind: str, subject_id: int | None, start: date, end: date, *, now=None, policy: IssuePolicy | None = None
 ) -> Rates:
-    """The rates of one subject (``subject_id`` None: everything) over [start, end]. One query."""
+    """The rates of one subject (``subject_id`` None: everything) over [start, end]."""
     now = now or timezone.now()
     weights = (policy or IssuePolicy.current()).weights()
     if kind == "department":
@@ -186,10 +190,24 @@ def rates_for(
         if subject_id is not None:
             qs = qs.filter(department_id=subject_id)
         return _make(qs.aggregate(**_summons_aggregates(now)), weights)
-    qs = issues_in_period(start, end)
-    if subject_id is not None:
-        qs = qs.filter(**{SUBJECT_FIELDS[kind]: subject_id})
-    return _make(qs.aggregate(**_issue_aggregates(now)), weights)
+    where = Q() if subject_id is None else Q(**{SUBJECT_FIELDS[kind]: subject_id})
+    if subject_id is None or kind in rollups.ROLLUP_KINDS:
+        months, ranges = rollups.split_period(start, end, timezone.localdate(now))
+        if months:
+            parts = [rollups.rollup_sums(months, None, where)]
+            if ranges:
+                parts.append({None: _live(ranges).filter(where).aggregate(**_issue_aggregates(now))})
+            return _make(rollups.merge(*parts)[None], weights)
+    return _make(issues_in_period(start, end).filter(where).aggregate(**_issue_aggregates(now)), weights)
+
+
+def _live(ranges: list[tuple[date, date]]) -> QuerySet[Issue]:
+    """The issues filed in any of the day ranges (the part of a period the rollup does not hold)."""
+    q = Q(pk__in=[])
+    for first, last in ranges:
+        since, until = period_bounds(first, last)
+        q |= Q(created_at__gte=since, created_at__lt=until)
+    return Issue.objects.filter(q).exclude(state__in=VOID_STATES)
 
 
 def rates_by(
@@ -203,8 +221,17 @@ def rates_by(
         qs = summonses_in_period(start, end)
         field, aggregates = "department_id", _summons_aggregates(now)
     else:
-        qs = issues_in_period(start, end)
         field, aggregates = SUBJECT_FIELDS[kind], _issue_aggregates(now)
+        rollup_q = rollups.rollup_filter(within) if kind in rollups.ROLLUP_KINDS else None
+        if rollup_q is not None:
+            months, ranges = rollups.split_period(start, end, timezone.localdate(now))
+            if months:
+                parts = [rollups.rollup_sums(months, field, rollup_q)]
+                if ranges:
+                    live = _live(ranges).filter(within or Q())
+                    parts.append({row.pop(field): row for row in live.order_by().values(field).annotate(**aggregates)})
+                return {pk: _make(row, weights) for pk, row in rollups.merge(*parts).items()}
+        qs = issues_in_period(start, end)
         qs = qs.filter(**{f"{field}__isnull": False})
     if within is not None:
         qs = qs.filter(within)

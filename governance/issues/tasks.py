@@ -13,3 +13,10 @@ def escalate_overdue() -> dict:
 @shared_task
 def close_unrated() -> int:
     return services.issues_close_unrated()
+
+
+@shared_task
+def refresh_rollups() -> dict:
+    from .rollups import refresh_issue_rollups
+
+    return refresh_issue_rollups()

@@ -82,8 +82,9 @@ def test_every_scheduled_job_runs_and_a_second_run_finds_nothing_to_do(world, of
     days_ago = lambda n: timezone.now() - timedelta(days=n)  # noqa: E731
     file = dict(actor=resident, compound=world.a1, category=sanitation, description="垃圾未清", building=world.home.building)
     issue_services.issue_file(**file, now=days_ago(3))
-    done = issue_services.issue_file(**file, now=days_ago(12))
-    issue_services.issue_acknowledge(actor=officer, issue=done, now=days_ago(11))
+    # Filed in an earlier month (42 days ago always is), so the rates rollup has a month to build.
+    done = issue_services.issue_file(**file, now=days_ago(42))
+    issue_services.issue_acknowledge(actor=officer, issue=done, now=days_ago(41))
     issue_services.issue_resolve(actor=officer, issue=done, note="已清理", now=days_ago(10))
 
     # A monthly joint meeting: the first run creates the meetings of the next weeks.
@@ -102,6 +103,8 @@ def test_every_scheduled_job_runs_and_a_second_run_finds_nothing_to_do(world, of
     }
     assert first.pop("generate-meetings") >= 1
     assert second.pop("generate-meetings") == 0
+    assert first.pop("refresh-issue-rollups")["months"] >= 1
+    assert second.pop("refresh-issue-rollups") == {"months": 0, "refreshed": []}
     assert first == {
         "remind-stale-verifications": 1,
         "purge-read-notifications": 1,
