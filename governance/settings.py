@@ -184,6 +184,12 @@ CELERY_BEAT_SCHEDULE = {
     },
     # Monthly rollups of the three rates (governance/issues/rollups.py): months that have ended
     # are at most this old on the rates pages; the current month is always counted live.
+    # Coverage figures of every community (governance/dashboards/services.py), read by the pages
+    # over many communities; one community's page is always counted live.
+    "refresh-coverage": {
+        "task": "governance.dashboards.tasks.refresh_coverage",
+        "schedule": env.int("COVERAGE_REFRESH_SECONDS", default=10 * 60),
+    },
     "refresh-issue-rollups": {
         "task": "governance.issues.tasks.refresh_rollups",
         "schedule": env.int("ROLLUP_REFRESH_SECONDS", default=10 * 60),

@@ -245,6 +245,9 @@ def _by_community(qs, key: str, **aggregates) -> dict[int, dict]:
 
 
 NARROW = 50  # communities
+# Above this many communities a page reads the stored figures (``CommunityCoverage``) counted by
+# the periodic refresh, rather than counting two million households on every view.
+STORED_ABOVE = NARROW
 
 
 def _t(model) -> str:
@@ -373,6 +376,23 @@ def community_figures(community_ids: list[int], *, today: date | None = None) ->
     return result
 
 
+def _figures(community_ids: list[int], today: date | None) -> dict[int, dict]:
+    """Many communities: today's stored figures where there are some, the rest counted live.
+    A few (up to ``STORED_ABOVE``): always counted live, which is cheap for them and exact."""
+    from .models import CommunityCoverage
+
+    if len(community_ids) <= STORED_ABOVE:
+        return community_figures(community_ids, today=today)
+    day = today or timezone.localdate()
+    stored = dict(
+        CommunityCoverage.objects.filter(community_id__in=community_ids, as_of=day).values_list("community_id", "figures")
+    )
+    missing = [cid for cid in community_ids if cid not in stored]
+    if missing:
+        stored.update(community_figures(missing, today=today))
+    return {cid: {name: stored[cid].get(name, 0) for name in FIELDS} for cid in community_ids}
+
+
 def coverage(user, *, level: str | None = None, area_id=None, today: date | None = None) -> Coverage:
     level, area_id, area_q, row_kind = _area(user, level, area_id)
     communities = list(
@@ -380,7 +400,7 @@ def coverage(user, *, level: str | None = None, area_id=None, today: date | None
             "id", "name", "subdistrict_id", "subdistrict__name", "subdistrict__district_id", "subdistrict__district__name"
         ).order_by("subdistrict__district__code", "subdistrict__code", "code")
     )
-    figures = community_figures([c[0] for c in communities], today=today)
+    figures = _figures([c[0] for c in communities], today)
     rows: dict[int, CoverageRow] = {}
     for cid, name, sid, sname, did, dname in communities:
         key, label = {"community": (cid, name), "subdistrict": (sid, sname), "district": (did, dname)}[row_kind]

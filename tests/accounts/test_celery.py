@@ -104,6 +104,7 @@ def test_every_scheduled_job_runs_and_a_second_run_finds_nothing_to_do(world, of
     assert first.pop("generate-meetings") >= 1
     assert second.pop("generate-meetings") == 0
     assert first.pop("refresh-issue-rollups")["months"] >= 1
+    assert first.pop("refresh-coverage") >= 1 and second.pop("refresh-coverage") == 0
     assert second.pop("refresh-issue-rollups") == {"months": 0, "refreshed": []}
     assert first == {
         "remind-stale-verifications": 1,

@@ -14,7 +14,10 @@ from openpyxl import load_workbook
 from committees import services as committee_services
 from committees.credit_code import make_code
 from committees.models import BodyKind
+from compounds.models import Community
 from governance.dashboards import selectors
+from governance.dashboards import services as coverage_services
+from governance.dashboards.models import CommunityCoverage
 from governance.party import services as party_services
 
 from .. import factories
@@ -171,3 +174,61 @@ def test_the_page_takes_a_fixed_number_of_queries(serving, world, officer, clien
     _grow(world, officer, 5)
     with django_assert_num_queries(before):
         client.get(reverse("dashboards:coverage"))
+
+
+# --- the stored figures (issue 6: a district's page reads them instead of counting) ----------
+
+
+def _district(district_admin, world):
+    district_admin.__dict__.pop("_linli_scopes", None)
+    cov = selectors.coverage(district_admin, level="district", area_id=world.district.pk)
+    return [(r.name, r.figures) for r in cov.rows], cov.total.figures
+
+
+def test_stored_figures_equal_counting_them(serving, world, officer, district_admin, monkeypatch):
+    _grow(world, officer, 2)
+    counted = _district(district_admin, world)
+    assert coverage_services.refresh_coverage() == Community.objects.count()
+    assert coverage_services.refresh_coverage() == 0  # nothing changed since
+    monkeypatch.setattr(selectors, "STORED_ABOVE", 0)
+    with CaptureQueriesContext(connection) as ctx:
+        stored = _district(district_admin, world)
+    assert any("dashboards_communitycoverage" in q["sql"] for q in ctx.captured_queries)
+    assert not any("compounds_household" in q["sql"] for q in ctx.captured_queries)
+    assert stored == counted
+
+
+def test_a_community_without_todays_row_is_counted_live_and_changes_show_after_the_refresh(
+    serving, world, officer, district_admin, monkeypatch
+):
+    coverage_services.refresh_coverage()
+    monkeypatch.setattr(selectors, "STORED_ABOVE", 0)
+    before = _district(district_admin, world)[1]["compounds"]
+    _grow(world, officer, 1)
+    assert _district(district_admin, world)[1]["compounds"] == before  # stored, as of the last refresh
+    CommunityCoverage.objects.filter(community=world.a).delete()
+    assert _district(district_admin, world)[1]["compounds"] == before + 1  # no row: counted live
+    coverage_services.refresh_coverage()
+    assert CommunityCoverage.objects.get(community=world.a).figures["compounds"] == 3
+    # Yesterday's rows are not used today.
+    CommunityCoverage.objects.update(as_of=timezone.localdate() - timedelta(days=1), figures={})
+    assert _district(district_admin, world)[1]["compounds"] == before + 1
+
+
+def test_the_refresh_is_idempotent(serving, world):
+    coverage_services.refresh_coverage()
+    rows = list(CommunityCoverage.objects.order_by("community_id").values("community_id", "figures", "as_of"))
+    coverage_services.refresh_coverage()
+    assert list(CommunityCoverage.objects.order_by("community_id").values("community_id", "figures", "as_of")) == rows
+    assert len(rows) == Community.objects.count()
+
+
+def test_the_stored_path_takes_a_fixed_number_of_queries(serving, world, officer, district_admin, monkeypatch,
+                                                         django_assert_num_queries):
+    monkeypatch.setattr(selectors, "STORED_ABOVE", 0)
+    _grow(world, officer, 2)
+    coverage_services.refresh_coverage()
+    district_admin.__dict__.pop("_linli_scopes", None)
+    # scopes, communities, stored figures, the district's name
+    with django_assert_num_queries(4):
+        selectors.coverage(district_admin, level="district", area_id=world.district.pk)
