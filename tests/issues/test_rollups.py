@@ -118,3 +118,17 @@ def test_two_refreshes_at_once_leave_one_row_per_month_and_compound(october, wor
     assert errors == []
     assert IssueMonthRollup.objects.filter(month=date(2026, 10, 1)).count() == 2
     assert rates.rates_for("compound", world.a1.pk, *OCT, now=LATER).counted == 13
+
+
+def test_the_refresh_command_does_what_the_beat_tasks_do(october, world):  # noqa: F811
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    out = StringIO()
+    call_command("refresh_rollups", stdout=out)
+    assert "rates rollup:" in out.getvalue() and "coverage:" in out.getvalue()
+    assert IssueMonthRefresh.objects.filter(month=date(2026, 10, 1)).exists()
+    out = StringIO()
+    call_command("refresh_rollups", stdout=out)
+    assert "0 month(s)" in out.getvalue() and "coverage: 0 " in out.getvalue()
