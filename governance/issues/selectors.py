@@ -20,6 +20,7 @@ from django.utils import timezone
 from committees.models import PropertyStaff
 from compounds.scopes import scopes_for
 from governance.accounts.roles import Role
+from governance.party.models import PartyMember
 
 from .models import Category, HandlerKind, Issue, IssueEvent, Summons
 from .states import AWAITING_DISPATCH, OPEN_STATES, VOID_STATES, State
@@ -51,13 +52,20 @@ def _handed_to_my_organisation(user, s) -> Q:
     return q
 
 
+def _memberships(user) -> QuerySet:
+    """The person's party memberships, as a subquery: ``handler_member_id IN (…)`` instead of a
+    join to the member table in every visibility filter, which cost a millisecond or more of
+    planning per query on the queue's five queries."""
+    return PartyMember.objects.filter(user=user).values("pk")
+
+
 def visibility_q(user) -> Q:
     if not getattr(user, "is_authenticated", False):
         return Q(pk__in=[])
     s = scopes_for(user)
     if s.system_admin:
         return Q()
-    q = Q(reporter=user) | Q(filed_by=user) | Q(holder=user) | Q(handler_member__user=user)
+    q = Q(reporter=user) | Q(filed_by=user) | Q(holder=user) | Q(handler_member_id__in=_memberships(user))
     branch = s.compounds_with(Role.BRANCH_SECRETARY, Role.BRANCH_COMMITTEE)
     if branch:
         q |= Q(compound_id__in=branch)
@@ -117,7 +125,7 @@ def queue_q(user) -> Q:
     """What is the caller's to act on: routed or dispatched to them (or their organisation at the
     compound), held by them, or waiting for them to dispatch."""
     s = scopes_for(user)
-    q = Q(holder=user) | Q(handler_kind=HandlerKind.MEMBER, handler_member__user=user)
+    q = Q(holder=user) | Q(handler_kind=HandlerKind.MEMBER, handler_member_id__in=_memberships(user))
     branch = s.compounds_with(Role.BRANCH_SECRETARY, Role.BRANCH_COMMITTEE)
     if branch:
         q |= Q(compound_id__in=branch, level=0) & (Q(state__in=AWAITING_DISPATCH) | Q(handler_kind=HandlerKind.BRANCH))

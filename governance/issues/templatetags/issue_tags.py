@@ -62,9 +62,16 @@ def deadline(due, done=False):
     )
 
 
-@register.inclusion_tag("issues/_state_badge.html")
+@register.simple_tag
 def state_badge(issue):
-    return {"state": issue.state, "label": issue.get_state_display(), "colour": issue.state_colour}
+    # format_html, not an inclusion template: lists render fifty of these per page.
+    return format_html(
+        '<span class="badge text-bg-{} state-{}" data-testid="issue-state" data-state="{}">{}</span>',
+        issue.state_colour,
+        issue.state,
+        issue.state,
+        issue.get_state_display(),
+    )
 
 
 @register.filter
