@@ -331,8 +331,18 @@ class Issue(models.Model):
         verbose_name = _("issue")
         verbose_name_plural = _("issues")
         indexes = [
-            models.Index(fields=["compound", "-created_at"], name="issue_compound_created_idx"),
-            models.Index(fields=["reporter", "-created_at"], name="issue_reporter_created_idx"),
+            # The lists' full order (newest first, then id), so a page is read off the index and
+            # stops after its rows instead of sorting all of a compound's or a reporter's issues.
+            models.Index(fields=["compound", "-created_at", "-id"], name="issue_compound_newest_idx"),
+            # The public list's pages (selectors.issues_public_history): its ids come off this
+            # index alone, however deep the page, before the page's rows are loaded.
+            models.Index(
+                fields=["compound", "-created_at", "-id"],
+                condition=Q(private=False) & ~Q(state__in=["cancelled", "merged"]),
+                name="issue_public_newest_idx",
+            ),
+            models.Index(fields=["reporter", "-created_at", "-id"], name="issue_reporter_newest_idx"),
+            models.Index(fields=["category", "-created_at", "-id"], name="issue_category_newest_idx"),
             models.Index(fields=["community", "created_at"], name="issue_community_created_idx"),
             models.Index(fields=["subdistrict", "created_at"], name="issue_subdistrict_created_idx"),
             models.Index(fields=["handler_member", "state"], name="issue_member_state_idx"),

@@ -25,7 +25,14 @@ from django.utils.translation import gettext_lazy
 from compounds.models import Building, Compound, Household, ResidencyStatus
 from compounds.scopes import scopes_for
 from governance.accounts.models import User
-from governance.http import form_errors_from, get_or_404, method_not_allowed, paginate, querystring_without
+from governance.http import (
+    form_errors_from,
+    get_or_404,
+    method_not_allowed,
+    paginate,
+    paginate_deferred,
+    querystring_without,
+)
 
 from . import forms, permissions, selectors, services, states
 from .models import (
@@ -286,7 +293,8 @@ def queue(request):
     compound_options = list(
         base.order_by().values("compound_id", "compound__name").annotate(n=Count("pk")).order_by("compound__name")
     )
-    page = paginate(request, rows.select_related(*QUEUE_RELATED))
+    # Ids first, sorted on the issue table alone; then the page's fifty with what they show.
+    page = paginate_deferred(request, rows.select_related(*QUEUE_RELATED))
     states = [(value, label, by_state.get(value, 0)) for value, label in State.choices if value in OPEN_STATES]
 
     def link(**changes):
@@ -445,7 +453,7 @@ def board(request, pk):
         return response
     show_all = request.GET.get("show") == "all"
     rows = selectors.issues_public_history(compound) if show_all else selectors.issues_public(compound)
-    page = paginate(request, rows)
+    page = paginate_deferred(request, rows)
     ids = [issue.pk for issue in page.object_list]
     supported = set(
         IssueSupport.objects.filter(user=request.user, issue_id__in=ids).values_list("issue_id", flat=True)
