@@ -144,3 +144,34 @@ def test_the_logged_in_ceiling_returns_the_name_and_the_header_counts_queries(re
 
     response = bench.QueryCountMiddleware(two_queries)(RequestFactory().get("/bench/bare/"))
     assert response.content == b"ok" and response[bench.QUERY_HEADER] == "2"
+
+
+# --- the queue without the visibility filter ------------------------------------------------
+
+
+def test_no_ones_queue_holds_an_issue_they_cannot_see(
+    request, world, resident, neighbour, zone_member, secretary, company, clerk, committee_member, officer,
+    subdistrict_admin, department, responder, other_officer, b_resident
+):
+    from governance.issues import selectors
+
+    for code in ("sanitation", "noise", "charging", "parking", "neighbours", "illegal-construction"):
+        file_issue(resident, world.home, code=code)
+        file_issue(neighbour, world.next_door, code=code)
+    file_issue(b_resident, world.b_home)
+    escalated = file_issue(resident, world.home, code="illegal-construction")
+    for days in (30, 60, 90):  # one level per run: branch → community → subdistrict
+        services.issues_escalate_overdue(now=timezone.now() + timedelta(days=days))
+    escalated.refresh_from_db()
+    assert escalated.level == 2
+    services.issue_summon(actor=subdistrict_admin, issue=escalated, department=department, reason="请协助")
+    cast = (resident, neighbour, zone_member, secretary, clerk, committee_member, officer, subdistrict_admin,
+            responder, other_officer, b_resident)
+    held = 0
+    for person in cast:
+        person.__dict__.pop("_linli_scopes", None)
+        queue = set(selectors.work_queue(person, include_done=True).values_list("pk", flat=True))
+        visible = set(selectors.issues_visible(person).values_list("pk", flat=True))
+        assert queue <= visible, person
+        held += len(queue)
+    assert held > 0
