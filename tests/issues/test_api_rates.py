@@ -193,11 +193,12 @@ def crowd(world, resident, neighbour, zone_member, secretary, company, clerk, co
     return world
 
 
-# Who lists, what: token, role assignments, count, rows (every related row joined in the rows query).
+# Who lists, what: token, role assignments, count, rows (every related row joined in the rows query);
+# party members also their memberships (one query, so the filter names their ids).
 LISTS = {
     "all": ("officer", "/api/v1/issues/", ("sanitation", "noise", "property-service", "other"), 4),
-    "queue": ("zone_member", "/api/v1/issues/?queue=1", ("noise",), 4),
-    "filtered": ("secretary", "/api/v1/issues/?overdue=1&state=dispatched&category=noise", ("noise",), 4),
+    "queue": ("zone_member", "/api/v1/issues/?queue=1", ("noise",), 5),
+    "filtered": ("secretary", "/api/v1/issues/?overdue=1&state=dispatched&category=noise", ("noise",), 5),
 }
 
 

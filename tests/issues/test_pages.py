@@ -581,7 +581,7 @@ def _count(client, url):
 
 @pytest.mark.parametrize(
     ("who", "name", "pinned"),
-    [("zone_member", "issues:queue", 12), ("resident", "issues:mine", 6), ("neighbour", "issues:board", 9)],
+    [("zone_member", "issues:queue", 13), ("resident", "issues:mine", 6), ("neighbour", "issues:board", 9)],
 )
 def test_list_pages_take_a_fixed_number_of_queries_for_50_rows(
     request, client, world, resident, neighbour, zone_member, django_assert_num_queries, who, name, pinned

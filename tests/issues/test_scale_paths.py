@@ -175,3 +175,10 @@ def test_no_ones_queue_holds_an_issue_they_cannot_see(
         assert queue <= visible, person
         held += len(queue)
     assert held > 0
+
+
+def test_the_partial_indexes_name_exactly_the_open_states():
+    from governance.issues import models
+    from governance.issues.states import OPEN_STATES
+
+    assert sorted(models._OPEN) == sorted(str(s) for s in OPEN_STATES)
