@@ -18,6 +18,7 @@ from django.db.models import Case, Exists, F, OuterRef, Q, QuerySet, When
 from django.utils import timezone
 
 from committees.models import PropertyStaff
+from compounds.models import RoleAssignment
 from compounds.scopes import scopes_for
 from governance.accounts.roles import Role
 from governance.party.models import PartyMember
@@ -26,6 +27,8 @@ from .models import Category, HandlerKind, Issue, IssueEvent, Summons
 from .states import AWAITING_DISPATCH, OPEN_STATES, VOID_STATES, State
 
 PUBLIC_RECENT_DAYS = 30
+# Above this many compounds a role's places go into SQL as a subquery, not a list of ids.
+MANY_COMPOUNDS = 50
 
 
 def categories_active() -> QuerySet[Category]:
@@ -45,6 +48,13 @@ def _handed_to_my_organisation(user, s) -> Q:
     q = Q(pk__in=[])
     property_at = s.compounds_with(Role.PROPERTY_STAFF)
     if property_at:
+        if len(property_at) > MANY_COMPOUNDS:
+            # A company serving hundreds of compounds: the same set as a subquery on the role rows
+            # (the company's index narrows the rows first), rather than hundreds of parameters
+            # compiled and planned in each of a page's queries.
+            property_at = RoleAssignment.objects.filter(
+                user=user, role=Role.PROPERTY_STAFF, ended_at__isnull=True, compound__isnull=False
+            ).values("compound_id")
         q |= Q(handler_kind=HandlerKind.PROPERTY, compound_id__in=property_at, handler_company_id__in=_companies(user))
     committee_at = s.compounds_with(Role.COMMITTEE_MEMBER)
     if committee_at:

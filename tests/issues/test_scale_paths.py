@@ -182,3 +182,23 @@ def test_the_partial_indexes_name_exactly_the_open_states():
     from governance.issues.states import OPEN_STATES
 
     assert sorted(models._OPEN) == sorted(str(s) for s in OPEN_STATES)
+
+
+def test_a_company_at_many_compounds_sees_the_same_through_the_subquery(world, resident, neighbour, clerk, company,
+                                                                        monkeypatch):
+    from governance.issues import selectors
+
+    for code in ("sanitation", "parking", "property-service", "noise"):
+        file_issue(resident, world.home, code=code)
+        file_issue(neighbour, world.next_door, code=code)
+
+    def seen():
+        clerk.__dict__.pop("_linli_scopes", None)
+        return (
+            set(selectors.issues_visible(clerk).values_list("pk", flat=True)),
+            set(selectors.work_queue(clerk).values_list("pk", flat=True)),
+        )
+
+    as_list = seen()
+    monkeypatch.setattr(selectors, "MANY_COMPOUNDS", 0)
+    assert seen() == as_list and as_list[1]
