@@ -192,22 +192,35 @@ def rates_for(
         return _make(qs.aggregate(**_summons_aggregates(now)), weights)
     where = Q() if subject_id is None else Q(**{SUBJECT_FIELDS[kind]: subject_id})
     if subject_id is None or kind in rollups.ROLLUP_KINDS:
-        months, ranges = rollups.split_period(start, end, timezone.localdate(now))
-        if months:
-            parts = [rollups.rollup_sums(months, None, where)]
-            if ranges:
-                parts.append({None: _live(ranges).filter(where).aggregate(**_issue_aggregates(now))})
-            return _make(rollups.merge(*parts)[None], weights)
+        rows = _rolled_up(None, where, where, start, end, now)
+        if rows is not None:
+            return _make(rows[None], weights)
     return _make(issues_in_period(start, end).filter(where).aggregate(**_issue_aggregates(now)), weights)
 
 
-def _live(ranges: list[tuple[date, date]]) -> QuerySet[Issue]:
-    """The issues filed in any of the day ranges (the part of a period the rollup does not hold)."""
+def _rolled_up(field: str | None, rollup_q: Q, live_q: Q, start: date, end: date, now) -> dict | None:
+    """{subject id (None: everything): counts} over [start, end]: the rollup's whole months plus
+    the rest of the period counted live; None when the rollup holds no month of the period."""
+    months, ranges = rollups.split_period(start, end, timezone.localdate(now))
+    if not months:
+        return None
+    parts = [rollups.rollup_sums(months, field, rollup_q)]
+    if ranges:
+        live = Issue.objects.filter(_created_in(ranges)).exclude(state__in=VOID_STATES).filter(live_q)
+        if field is None:
+            parts.append({None: live.aggregate(**_issue_aggregates(now))})
+        else:
+            parts.append({row.pop(field): row for row in live.order_by().values(field).annotate(**_issue_aggregates(now))})
+    return rollups.merge(*parts)
+
+
+def _created_in(ranges: list[tuple[date, date]]) -> Q:
+    """Filed in any of the day ranges (the part of a period the rollup does not hold)."""
     q = Q(pk__in=[])
     for first, last in ranges:
         since, until = period_bounds(first, last)
         q |= Q(created_at__gte=since, created_at__lt=until)
-    return Issue.objects.filter(q).exclude(state__in=VOID_STATES)
+    return q
 
 
 def rates_by(
@@ -224,13 +237,9 @@ def rates_by(
         field, aggregates = SUBJECT_FIELDS[kind], _issue_aggregates(now)
         rollup_q = rollups.rollup_filter(within) if kind in rollups.ROLLUP_KINDS else None
         if rollup_q is not None:
-            months, ranges = rollups.split_period(start, end, timezone.localdate(now))
-            if months:
-                parts = [rollups.rollup_sums(months, field, rollup_q)]
-                if ranges:
-                    live = _live(ranges).filter(within or Q())
-                    parts.append({row.pop(field): row for row in live.order_by().values(field).annotate(**aggregates)})
-                return {pk: _make(row, weights) for pk, row in rollups.merge(*parts).items()}
+            rows = _rolled_up(field, rollup_q, within or Q(), start, end, now)
+            if rows is not None:
+                return {pk: _make(row, weights) for pk, row in rows.items()}
         qs = issues_in_period(start, end)
         qs = qs.filter(**{f"{field}__isnull": False})
     if within is not None:
