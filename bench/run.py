@@ -386,15 +386,21 @@ def stop_server(proc: subprocess.Popen) -> None:
         os.killpg(proc.pid, signal.SIGKILL)
 
 
-def request(port: int, s: Scenario):
-    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+def headers_for(s: Scenario, port: int) -> dict:
+    """What a browser behind the TLS proxy sends: the proxy's header, the language, the session,
+    and for a POST the same-origin Origin and Referer that Django's CSRF check wants over https."""
     headers = {"X-Forwarded-Proto": "https", "Accept-Language": "zh-hans", **s.headers}
     if s.cookie:
         headers["Cookie"] = s.cookie
     if s.method == "POST":
         headers["Origin"] = f"https://127.0.0.1:{port}"
         headers["Referer"] = f"https://127.0.0.1:{port}{s.path}"
-    conn.request(s.method, s.path, body=s.body or None, headers=headers)
+    return headers
+
+
+def request(port: int, s: Scenario):
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+    conn.request(s.method, s.path, body=s.body or None, headers=headers_for(s, port))
     resp = conn.getresponse()
     body = resp.read().decode("utf-8", "replace")
     conn.close()
@@ -438,13 +444,7 @@ end
 
 
 def lua_script(s: Scenario, port: int) -> str:
-    headers = {"X-Forwarded-Proto": "https", "Accept-Language": "zh-hans", **s.headers}
-    if s.cookie:
-        headers["Cookie"] = s.cookie
-    if s.method == "POST":
-        headers["Origin"] = f"https://127.0.0.1:{port}"
-        headers["Referer"] = f"https://127.0.0.1:{port}{s.path}"
-    lines = "\n".join(f"wrk.headers[{json.dumps(k)}] = {json.dumps(v)}" for k, v in headers.items())
+    lines = "\n".join(f"wrk.headers[{json.dumps(k)}] = {json.dumps(v)}" for k, v in headers_for(s, port).items())
     body = json.dumps(s.body) if s.body else "nil"
     return LUA.format(method=s.method, body=body, headers=lines, expect=s.expect_status)
 
@@ -601,6 +601,8 @@ def print_table(report: dict) -> None:
             f"{r['scenario'][:44]:44} {r['rps']:8.0f} {r['p50_ms']:8.1f} {r['p95_ms']:8.1f} {r['p99_ms']:8.1f} "
             f"{r['queries']:4d} {r['of_bare']:6.2f} {r['of_logged_in']:7.2f}  {verdict(r) if r['kind'] != 'ceiling' else ''}"
         )
+    rss = report["worker_peak_rss_mb"]
+    print(f"worker peak RSS {rss} MB: {'ok' if rss <= MAX_RSS_MB else f'MISSED: > {MAX_RSS_MB} MB'}")
     print()
 
 
