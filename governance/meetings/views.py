@@ -279,7 +279,7 @@ def _convenor_button(request, meeting, write, done):
 
 
 def _convenor_form(request, meeting, form, write, done, **page):
-    """A form on the meeting page: if valid, ``write(cleaned_data)`` (the service) and go back with
+    """A form on the meeting page (the convenor's, or an invitee's reply): if valid, ``write(cleaned_data)`` (the service) and go back with
     ``done``; else the page again (400) with the form's errors and ``page``'s bound forms."""
     if form.is_valid():
         try:
@@ -300,16 +300,14 @@ def meeting_reply(request, pk):
     if invitation is None:
         raise Http404
     form = forms.ReplyForm(request.POST)
-    if form.is_valid():
-        try:
-            services.invitation_reply(
-                actor=request.user, invitation=invitation, reply=form.cleaned_data["reply"], reason=form.cleaned_data["reason"]
-            )
-        except ValidationError as exc:
-            form_errors_from(exc, form)
-        else:
-            return _done(request, meeting, _("Your reply is recorded."))
-    return _render_detail(request, meeting, status=400, reply_form=form)
+    return _convenor_form(
+        request, meeting, form,
+        lambda data: services.invitation_reply(
+            actor=request.user, invitation=invitation, reply=data["reply"], reason=data["reason"]
+        ),
+        _("Your reply is recorded."),
+        reply_form=form,
+    )  # fmt: skip
 
 
 @login_required
@@ -319,19 +317,16 @@ def meeting_invite(request, pk):
         return response
     services.require_convenor(request.user, meeting.compound)
     form = forms.InviteForm(request.POST, compound=meeting.compound)
-    if form.is_valid():
-        data = form.cleaned_data
-        try:
-            services.invite(
-                actor=request.user, meeting=meeting, organisation=data["organisation"], user=data["user"],
-                organisation_name=data["organisation_name"] if not data["user"] else "",
-                department=data["department"] if data["kind"] == "department" else None,
-            )
-        except ValidationError as exc:
-            form_errors_from(exc, form)
-        else:
-            return _done(request, meeting, _("Invited."))
-    return _render_detail(request, meeting, status=400, invite_form=form)
+    return _convenor_form(
+        request, meeting, form,
+        lambda data: services.invite(
+            actor=request.user, meeting=meeting, organisation=data["organisation"], user=data["user"],
+            organisation_name=data["organisation_name"] if not data["user"] else "",
+            department=data["department"] if data["kind"] == "department" else None,
+        ),
+        _("Invited."),
+        invite_form=form,
+    )  # fmt: skip
 
 
 @login_required
@@ -363,15 +358,12 @@ def agenda_add(request, pk):
         return response
     services.require_convenor(request.user, meeting.compound)
     form = forms.AgendaForm(request.POST)
-    if form.is_valid():
-        try:
-            services.agenda_add(actor=request.user, meeting=meeting, title=form.cleaned_data["title"],
-                                notes=form.cleaned_data["notes"])
-        except ValidationError as exc:
-            form_errors_from(exc, form)
-        else:
-            return _done(request, meeting, _("Added to the agenda."))
-    return _render_detail(request, meeting, status=400, agenda_form=form)
+    return _convenor_form(
+        request, meeting, form,
+        lambda data: services.agenda_add(actor=request.user, meeting=meeting, title=data["title"], notes=data["notes"]),
+        _("Added to the agenda."),
+        agenda_form=form,
+    )  # fmt: skip
 
 
 @login_required
