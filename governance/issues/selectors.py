@@ -114,27 +114,24 @@ def issues_of_reporter(user) -> QuerySet[Issue]:
     return Issue.objects.filter(reporter=user).select_related("category", "compound", "building")
 
 
-def issues_public(compound, *, now=None) -> QuerySet[Issue]:
-    """The compound's public list: open issues and those closed in the last 30 days, not private,
-    not withdrawn. Callers render only public fields (no reporter, no room)."""
-    now = now or timezone.now()
+def issues_public_history(compound) -> QuerySet[Issue]:
+    """Every public issue the compound has had (not private, not withdrawn, not merged), newest
+    first: what was raised and done over the years. Callers render only public fields (no
+    reporter, no room)."""
     return (
         Issue.objects.filter(compound=compound, private=False)
         .exclude(state__in=VOID_STATES)
-        .filter(Q(state__in=OPEN_STATES | {State.RESOLVED}) | Q(closed_at__gte=now - timedelta(days=PUBLIC_RECENT_DAYS)))
         .select_related("category", "building")
         .order_by("-created_at", "-id")
     )
 
 
-def issues_public_history(compound) -> QuerySet[Issue]:
-    """Every public issue the compound has had (not withdrawn, not merged), newest first: what was
-    raised and done over the years. Same public fields only as ``issues_public``."""
-    return (
-        Issue.objects.filter(compound=compound, private=False)
-        .exclude(state__in=VOID_STATES)
-        .select_related("category", "building")
-        .order_by("-created_at", "-id")
+def issues_public(compound, *, now=None) -> QuerySet[Issue]:
+    """The compound's public list by default: of ``issues_public_history``, the open issues and
+    those closed in the last 30 days."""
+    now = now or timezone.now()
+    return issues_public_history(compound).filter(
+        Q(state__in=OPEN_STATES | {State.RESOLVED}) | Q(closed_at__gte=now - timedelta(days=PUBLIC_RECENT_DAYS))
     )
 
 
