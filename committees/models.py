@@ -124,6 +124,11 @@ class ContractStatus(models.TextChoices):
     ENDED = "ended", _("Ended")
 
 
+class RenewalFlag(models.TextChoices):
+    NONE = "", _("None")
+    DO_NOT_RENEW = "do_not_renew", _("Do not renew (yearly rating)")
+
+
 class PropertyContract(models.Model):
     """A company's property-service contract at a compound (a "project" in the yearly ratings)."""
 
@@ -141,6 +146,11 @@ class PropertyContract(models.Model):
     status = models.CharField(_("status"), max_length=16, choices=ContractStatus.choices, default=ContractStatus.SIGNED)
     ended_on = models.DateField(_("ended on"), null=True, blank=True)
     end_reason = models.CharField(_("reason for ending"), max_length=200, blank=True)
+    # Set by the yearly rating when its final result recommends not renewing this contract.
+    renewal_flag = models.CharField(
+        _("renewal flag"), max_length=16, choices=RenewalFlag.choices, blank=True, default=RenewalFlag.NONE
+    )
+    renewal_flag_note = models.CharField(_("why flagged"), max_length=300, blank=True)
     history = HistoricalRecords()
 
     class Meta:

@@ -26,6 +26,7 @@ from .models import (
     PropertyCompany,
     PropertyContract,
     PropertyStaff,
+    RenewalFlag,
     Seat,
 )
 
@@ -333,3 +334,18 @@ def contracts_sync(*, today: date | None = None) -> dict:
 def compounds_without_property_service(qs=None):
     qs = qs if qs is not None else Compound.objects.all()
     return qs.exclude(Q(property_contracts__status=ContractStatus.ACTIVE))
+
+
+def contract_flag_renewal(*, contract: PropertyContract, flag: str, note: str) -> bool:
+    """Flag (or clear) a contract's renewal from a published yearly rating. Called by the ratings'
+    final phase, not by a person, so it checks no role; a compare-and-set keeps it idempotent:
+    returns whether anything changed."""
+    if flag not in RenewalFlag.values:
+        raise ValidationError(_("Unknown renewal flag."))
+    updated = PropertyContract.objects.filter(pk=contract.pk).exclude(renewal_flag=flag, renewal_flag_note=note).update(
+        renewal_flag=flag, renewal_flag_note=note[:300]
+    )
+    if updated:
+        contract.refresh_from_db()
+        contract.save(update_fields=["renewal_flag"])  # for the audit trail
+    return bool(updated)
