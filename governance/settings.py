@@ -206,6 +206,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "governance.meetings.tasks.remind_action_items",
         "schedule": 6 * 60 * 60,
     },
+    "advance-rating-campaigns": {
+        "task": "governance.ratings.tasks.advance_campaigns",
+        "schedule": env.int("RATING_ADVANCE_SECONDS", default=60 * 60),
+    },
     "purge-read-notifications": {
         "task": "governance.accounts.tasks.purge_read_notifications",
         "schedule": 24 * 60 * 60,

@@ -33,6 +33,7 @@ urlpatterns = [
     path("party/", include("governance.party.urls")),
     path("issues/", include("governance.issues.urls")),
     path("meetings/", include("governance.meetings.urls")),
+    path("ratings/", include("governance.ratings.urls")),
     path("figures/", include("governance.dashboards.urls")),
     path("open311/v2/", include("governance.issues.open311_urls")),
     path("api/v1/", include(router.urls)),

@@ -254,3 +254,14 @@ def ranking(kind: str, month: date, *, within: Q | None = None, now=None, policy
     start, end = month_bounds(month)
     rows = rates_by(kind, start, end, within=within, now=now, policy=policy)
     return sorted(rows.items(), key=lambda kv: (kv[1].composite is None, -(kv[1].composite or 0), -kv[1].counted, kv[0]))
+
+
+def issue_aggregates(now) -> dict:
+    """The rates' counts as aggregates over issues, plus the overdue and reopened counts the
+    yearly ratings also measure (an issue resolved after its deadline, or still open past it)."""
+    done = Q(state__in=DONE_STATES)
+    return {
+        **_issue_aggregates(now),
+        "overdue": Count("id", filter=Q(resolved_at__gt=F("resolution_due")) | (~done & Q(resolution_due__lt=now))),
+        "reopened": Count("id", filter=Q(reopen_count__gt=0)),
+    }

@@ -6,3 +6,8 @@ class RatingsConfig(AppConfig):
     verbose_name = _("Star ratings")
     name = "governance.ratings"
     label = "ratings"
+
+    def ready(self):
+        from . import notifications
+
+        notifications.register()

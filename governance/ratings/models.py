@@ -336,6 +336,9 @@ class Ballot(models.Model):
         constraints = [models.UniqueConstraint(fields=["campaign", "household"], name="ballot_one_per_household")]
         indexes = [models.Index(fields=["campaign", "compound"], name="ballot_campaign_compound_idx")]
 
+    def __str__(self):
+        return f"{self.campaign} · {self.household}"
+
 
 class Answer(models.Model):
     ballot = models.ForeignKey(Ballot, on_delete=models.CASCADE, related_name="answers")
@@ -347,6 +350,9 @@ class Answer(models.Model):
             models.UniqueConstraint(fields=["ballot", "indicator"], name="answer_one_per_question"),
             models.CheckConstraint(condition=Q(value__gte=1, value__lte=5), name="answer_one_to_five"),
         ]
+
+    def __str__(self):
+        return f"{self.indicator_id}: {self.value}"
 
 
 class Entry(models.Model):
@@ -365,6 +371,9 @@ class Entry(models.Model):
         verbose_name = _("rating entry")
         verbose_name_plural = _("rating entries")
         constraints = [models.UniqueConstraint(fields=["subject", "indicator"], name="entry_one_per_indicator")]
+
+    def __str__(self):
+        return f"{self.subject} · {self.indicator}: {self.value}"
 
 
 class SnapshotStatus(models.TextChoices):
@@ -393,6 +402,9 @@ class Snapshot(models.Model):
     class Meta:
         ordering = ["campaign_id", "-number"]
         constraints = [models.UniqueConstraint(fields=["campaign", "number"], name="snapshot_number_unique")]
+
+    def __str__(self):
+        return f"{self.campaign} #{self.number}"
 
     @property
     def progress(self) -> int:
@@ -440,6 +452,9 @@ class Score(models.Model):
         constraints = [models.UniqueConstraint(fields=["snapshot", "subject"], name="score_one_per_subject")]
         indexes = [models.Index(fields=["snapshot", "-total"], name="score_snapshot_total_idx")]
 
+    def __str__(self):
+        return f"{self.subject}: {self.total}"
+
 
 class AppealStatus(models.TextChoices):
     PENDING = "pending", _("Awaiting decision")
@@ -470,6 +485,9 @@ class Appeal(models.Model):
             models.UniqueConstraint(fields=["score"], condition=Q(status="pending"), name="appeal_one_pending"),
         ]
 
+    def __str__(self):
+        return f"{self.score} · {self.get_status_display()}"
+
 
 def appeal_upload_to(instance, filename):
     import secrets
@@ -484,6 +502,9 @@ class AppealAttachment(models.Model):
     name = models.CharField(max_length=200)
     content_type = models.CharField(max_length=64)
     size = models.PositiveIntegerField()
+
+    def __str__(self):
+        return self.name
 
 
 class ReminderKind(models.TextChoices):
@@ -504,3 +525,6 @@ class Reminder(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["campaign", "user", "kind"], name="rating_reminder_once"),
         ]
+
+    def __str__(self):
+        return f"{self.campaign} · {self.user_id} · {self.kind}"
