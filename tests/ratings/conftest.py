@@ -9,13 +9,12 @@ import pytest
 from django.utils import timezone
 
 from committees import services as committee_services
+from governance.ratings import services
+from governance.ratings.models import Template
 from tests import factories
 from tests.committees.factories import CompanyFactory, active_contract
 from tests.issues.conftest import *  # noqa: F403 - the shared cast's fixtures
 from tests.issues.conftest import _english  # noqa: F401 - autouse: assertions quote English messages
-
-from governance.ratings import services
-from governance.ratings.models import Template
 
 
 def templates():
