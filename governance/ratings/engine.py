@@ -149,14 +149,15 @@ def _indicator(ind: dict, inputs: dict) -> dict:
             points = min(q(Decimal(str(cfg.get("no_data_points", 0)))), top)
             line.update(average=None, points=s(points), applied="no_data")
         else:
-            average = Decimal(total) / answers
-            line.update(average=s(average), points=s(q(top * average / 5)), applied="average_of_5")
+            # One division, after the multiplications: an exact half cent must round up.
+            points = min(q(top * Decimal(total) / (Decimal(answers) * 5)), top)
+            line.update(average=s(Decimal(total) / answers), points=s(points), applied="average_of_5")
         return line
     entered = inputs.get("entries", {}).get(ind["code"])
     value = Decimal(entered) if entered is not None else None
     line["entered"] = None if value is None else s(value)
     if source in ("appraisal", "bonus"):
-        points = ZERO if value is None else min(q(value), top)
+        points = ZERO if value is None else min(max(q(value), ZERO), top)
         line.update(points=s(points), applied="missing" if value is None else "entered")
     elif source == "inspection":
         per = Decimal(str(cfg.get("per_defect", 1)))
