@@ -892,9 +892,9 @@ class ScaleSeeder:
             {"start": start},
         )
         self.sql(
-            f"""INSERT INTO committees_propertycontract (starts_on, ends_on, fee_per_m2, status, ended_on, end_reason, company_id, compound_id)
+            f"""INSERT INTO committees_propertycontract (starts_on, ends_on, fee_per_m2, status, ended_on, end_reason, renewal_flag, renewal_flag_note, company_id, compound_id)
             SELECT x.st, %(today)s::date + 200 + floor({self.r("c", 20)} * 1300)::int, round((0.6 + {self.r("c", 21)} * 2.9)::numeric, 2),
-                   'active', NULL, '', company_id, compound_id
+                   'active', NULL, '', '', '', company_id, compound_id
             FROM sc_c CROSS JOIN LATERAL (SELECT (%(start)s::timestamptz - interval '1 day' * (30 + floor({self.r("c", 19)} * 900)))::date AS st) x
             WHERE contract ORDER BY c""",
             {"start": start, "today": self.today},
