@@ -33,8 +33,8 @@ def register():
     register_kind(
         RESULT_PUBLISHED,
         label=_("A yearly rating result about us is published"),
-        title=_("“%(campaign)s”: %(subject)s scored %(score)s (%(stars)s stars)"),
-        body=_("The breakdown is on the result's page; appeals are open during the publication period."),
+        title=_("“%(campaign)s” is published: %(results)s result(s) about you"),
+        body=_("Each result's page shows the breakdown; appeals are open during the publication period."),
     )
     register_kind(
         APPEAL_FILED,

@@ -344,7 +344,10 @@ def campaign_open(
     ).update(frozen_at=now)
     if not _enrol(campaign, survey_starts):
         raise ValidationError(_("There is nothing to rate here: no contract in force and no owners' committee in office."))
-    transaction.on_commit(lambda: campaign_advance(campaign_id=campaign.pk, today=today))
+    # The first phase may remind every household of a district: that is the worker's job.
+    from .tasks import advance_campaign
+
+    advance_campaign.delay_on_commit(campaign.pk)
     return campaign
 
 
@@ -692,7 +695,9 @@ def snapshot_score_chunk(*, snapshot_id: int, size: int = CHUNK_SIZE) -> bool:
             status=SnapshotStatus.DONE, finished_at=timezone.now(), done=done
         )
         if finished:
-            transaction.on_commit(lambda: campaign_advance(campaign_id=snap.campaign_id))
+            from .tasks import advance_campaign
+
+            advance_campaign.delay_on_commit(snap.campaign_id)
         return False
     return True
 
@@ -712,16 +717,34 @@ def _party_users(subject: Subject) -> list:
 
 
 def _notify_published(campaign: Campaign) -> None:
-    scores = Score.objects.filter(snapshot_id=campaign.snapshot_id).select_related("subject__compound", "subject__company")
-    for score in scores.iterator(chunk_size=500):
-        url = reverse("ratings:score", args=[score.pk])
-        for user in _party_users(score.subject):
-            notification_send(
-                user=user,
-                kind=kinds.RESULT_PUBLISHED,
-                params={"campaign": campaign.title, "subject": str(score.subject), "stars": score.stars, "score": str(score.total)},
-                url=url,
-            )
+    """Tell each rated party its results: one notification per person and campaign (a company's
+    staff contact may serve hundreds of compounds), linking the one result or the campaign's list."""
+    scores = Score.objects.filter(snapshot_id=campaign.snapshot_id).values_list("pk", "subject__kind", "subject__company_id", "subject__committee_id", "stars", "total")
+    by_company: dict[int, list] = {}
+    by_committee: dict[int, list] = {}
+    for pk, kind, company_id, committee_id, stars, total in scores.iterator(chunk_size=2000):
+        row = (pk, stars, total)
+        if kind == SubjectKind.PROJECT:
+            by_company.setdefault(company_id, []).append(row)
+        else:
+            by_committee.setdefault(committee_id, []).append(row)
+    people: dict[int, list] = {}
+    for company_id, user_id in PropertyStaff.objects.filter(company_id__in=by_company, ended_on__isnull=True).values_list("company_id", "user_id"):
+        people.setdefault(user_id, []).extend(by_company[company_id])
+    for committee_id, user_id in Seat.objects.filter(committee_id__in=by_committee, ended_on__isnull=True).values_list("committee_id", "user_id"):
+        people.setdefault(user_id, []).extend(by_committee[committee_id])
+    from django.contrib.auth import get_user_model
+
+    users = get_user_model().objects.in_bulk(list(people))
+    for user_id, rows in people.items():
+        if len(rows) == 1:
+            pk, stars, total = rows[0]
+            params = {"campaign": campaign.title, "results": 1, "stars": stars, "score": str(total)}
+            url = reverse("ratings:score", args=[pk])
+        else:
+            params = {"campaign": campaign.title, "results": len(rows), "stars": "", "score": ""}
+            url = reverse("ratings:list")
+        notification_send(user=users[user_id], kind=kinds.RESULT_PUBLISHED, params=params, url=url)
 
 
 def _finalise(campaign: Campaign) -> None:

@@ -12,6 +12,11 @@ def advance_campaigns() -> int:
 
 
 @shared_task
+def advance_campaign(campaign_id: int) -> int:
+    return services.campaign_advance(campaign_id=campaign_id)
+
+
+@shared_task
 def score_chunk(snapshot_id: int) -> bool:
     more = services.snapshot_score_chunk(snapshot_id=snapshot_id)
     if more:

@@ -81,7 +81,7 @@ def rated(world, company, clerk, committee_member, secretary, resident, b_clerk)
 
 
 @pytest.fixture
-def campaign(rated, subdistrict_admin, django_capture_on_commit_callbacks):
+def campaign(rated, subdistrict_admin, django_capture_on_commit_callbacks, tasks_in_process):
     with django_capture_on_commit_callbacks(execute=True):
         campaign = open_campaign(subdistrict_admin, rated)
     campaign.refresh_from_db()
