@@ -215,6 +215,8 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": 24 * 60 * 60,
     },
 }
+# Subjects scored per Celery task when a rating campaign is scored (progress moves per chunk).
+RATINGS_CHUNK_SIZE = env.int("RATINGS_CHUNK_SIZE", default=500)
 # A verification request pending longer than this reminds the community's officers (once).
 STALE_VERIFICATION_AFTER = timedelta(hours=env.int("STALE_VERIFICATION_HOURS", default=48))
 NOTIFICATION_RETENTION = timedelta(days=env.int("NOTIFICATION_RETENTION_DAYS", default=180))

@@ -10,6 +10,7 @@ a unique row per (snapshot, subject), and a household's ballot a unique row per 
 from datetime import date, timedelta
 from decimal import Decimal, InvalidOperation
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Count, Max, Q
@@ -674,9 +675,10 @@ def scoring_start(*, campaign: Campaign, actor=None) -> Snapshot:
     return snap
 
 
-def snapshot_score_chunk(*, snapshot_id: int, size: int = CHUNK_SIZE) -> bool:
+def snapshot_score_chunk(*, snapshot_id: int, size: int | None = None) -> bool:
     """Score the next ``size`` subjects of a run that have no score yet; True while more remain.
     Scores are unique per (snapshot, subject), so a chunk done twice writes nothing twice."""
+    size = size or getattr(settings, "RATINGS_CHUNK_SIZE", CHUNK_SIZE)
     snap = Snapshot.objects.select_related("campaign").get(pk=snapshot_id)
     if snap.status != SnapshotStatus.RUNNING:
         return False
