@@ -452,11 +452,13 @@ def _owed(campaign: Campaign) -> list[tuple[str, int, dict, str]]:
                 status=ResidencyStatus.VERIFIED, household__building__compound_id__in=compounds
             )
             .exclude(household_id__in=answered)
+            .exclude(user_id__in=Reminder.objects.filter(campaign=campaign, kind=ReminderKind.SURVEY).values("user_id"))
             .values_list("user_id", flat=True)
             .distinct()
         )
         survey_url = reverse("ratings:survey", args=[campaign.pk])
-        out += [(ReminderKind.SURVEY, uid, {"campaign": campaign.title}, survey_url) for uid in users]
+        params = {"campaign": campaign.title}
+        out += [(ReminderKind.SURVEY, uid, params, survey_url) for uid in users.iterator(chunk_size=5000)]
     elif campaign.phase == Phase.APPRAISAL:
         appraisal_ids = _indicator_ids(campaign, Source.APPRAISAL)
         inspection_ids = _indicator_ids(campaign, Source.INSPECTION)
@@ -501,29 +503,34 @@ REMINDER_NOTIFICATION = {
 }
 
 
-def reminders_send(*, campaign: Campaign) -> int:
+def reminders_send(*, campaign: Campaign, batch: int = 1000) -> int:
     """Remind each person who owes input, once per campaign and kind: the Reminder row and the
     in-app notification are one transaction, and the row is unique, so a second run (or one
-    running at the same moment) sends nothing more."""
-    owed = _owed(campaign)
-    if not owed:
-        return 0
-    done = set(Reminder.objects.filter(campaign=campaign).values_list("kind", "user_id"))
-    sent = 0
+    running at the same moment) sends nothing more. Works in batches: a district's survey may
+    owe reminders to a million residents."""
     from django.contrib.auth import get_user_model
 
-    users = get_user_model().objects.in_bulk({uid for _k, uid, _p, _u in owed})
-    for kind, uid, params, url in owed:
-        if (kind, uid) in done or uid not in users:
+    sent = 0
+    owed = _owed(campaign)
+    for start in range(0, len(owed), batch):
+        part = owed[start : start + batch]
+        done = set(
+            Reminder.objects.filter(campaign=campaign, user_id__in=[uid for _k, uid, _p, _u in part]).values_list("kind", "user_id")
+        )
+        todo = [row for row in part if (row[0], row[1]) not in done]
+        if not todo:
             continue
-        try:
-            with transaction.atomic():
-                Reminder.objects.create(campaign=campaign, user_id=uid, kind=kind)
-                notification_send(user=users[uid], kind=REMINDER_NOTIFICATION[kind], params=params, url=url)
-        except IntegrityError:
-            continue
-        done.add((kind, uid))
-        sent += 1
+        users = get_user_model().objects.in_bulk({uid for _k, uid, _p, _u in todo})
+        for kind, uid, params, url in todo:
+            if uid not in users:
+                continue
+            try:
+                with transaction.atomic():
+                    Reminder.objects.create(campaign=campaign, user_id=uid, kind=kind)
+                    notification_send(user=users[uid], kind=REMINDER_NOTIFICATION[kind], params=params, url=url)
+            except IntegrityError:
+                continue
+            sent += 1
     return sent
 
 
