@@ -315,7 +315,7 @@ def campaign_open(
     if not (survey_starts < appraisal_starts < scoring_starts < publication_starts):
         raise ValidationError(_("The phases must follow each other: survey, appraisal and inspection, scoring, publication."))
     if year > survey_starts.year:
-        raise ValidationError({"year": _("A year can only be rated once it has begun being surveyed; check the year and the dates.")})
+        raise ValidationError({"survey_starts": _("The survey cannot open before the rated year begins.")})
     if year < 2000:
         raise ValidationError({"year": _("Enter the rated year, e.g. %(year)s.") % {"year": today.year - 1}})
     clash = Campaign.objects.filter(year=year)
@@ -695,7 +695,15 @@ def snapshot_score_chunk(*, snapshot_id: int, size: int | None = None) -> bool:
         .order_by("pk")[:size]
     )
     if subjects:
-        rows = scoring.score_subjects(snap, subjects)
+        try:
+            rows = scoring.score_subjects(snap, subjects)
+        except Exception as exc:
+            # A template or input the rules cannot score: stop the run and say why on the
+            # campaign's page; an admin corrects it and scores again (a new snapshot).
+            Snapshot.objects.filter(pk=snap.pk, status=SnapshotStatus.RUNNING).update(
+                status=SnapshotStatus.FAILED, error=f"{type(exc).__name__}: {exc}"[:2000], finished_at=timezone.now()
+            )
+            raise
         Score.objects.bulk_create(rows, ignore_conflicts=True)
     done = Score.objects.filter(snapshot=snap).count()
     Snapshot.objects.filter(pk=snap.pk).update(done=done, touched_at=timezone.now())
