@@ -790,13 +790,13 @@ def _finalise(campaign: Campaign) -> None:
                 )
 
 
-def appeal_file(*, actor, score: Score, reason: str, files=()) -> Appeal:
+def appeal_file(*, actor, score: Score, reason: str, files=(), today: date | None = None) -> Appeal:
     campaign = score.snapshot.campaign
     if not is_rated_party(actor, score.subject):
         raise PermissionDenied
     if campaign.phase != Phase.PUBLICATION or score.snapshot_id != campaign.snapshot_id:
         raise ValidationError(_("Appeals are accepted only while the result is published for appeals."))
-    if timezone.localdate() >= campaign.appeals_end:
+    if (today or timezone.localdate()) >= campaign.appeals_end:
         raise ValidationError(_("The appeal period ended on %(date)s.") % {"date": campaign.appeals_end - timedelta(days=1)})
     reason = (reason or "").strip()
     if len(reason) < 10:

@@ -8,6 +8,7 @@ from compounds import demo as compounds_demo
 from governance.issues import demo as issues_demo
 from governance.meetings import demo as meetings_demo
 from governance.party import demo as party_demo
+from governance.ratings import demo as ratings_demo
 
 
 class Command(BaseCommand):
@@ -22,6 +23,8 @@ class Command(BaseCommand):
         issues_demo.seed(stdout=self.stdout)
         # A year of joint meetings of every compound, their agendas linking the issues above.
         meetings_demo.seed(stdout=self.stdout)
+        # Last year's star ratings, finished, and this year's in its survey (over the issues above).
+        ratings_demo.seed(stdout=self.stdout)
         self.stdout.write("")
         self.stdout.write(f"Demo accounts (password for all: {compounds_demo.DEMO_PASSWORD}); log in with username or mobile:")
         rows = compounds_demo.accounts_table() + party_demo.accounts_table() + committees_demo.accounts_table() + issues_demo.accounts_table()
