@@ -10,6 +10,7 @@ from compounds import selectors
 from compounds.models import ResidencyStatus
 from compounds.scopes import scopes_for
 from governance.http import method_not_allowed
+from governance.ratings.selectors import published_for_compound
 
 from . import exports
 from . import selectors as dashboard_selectors
@@ -79,7 +80,16 @@ def who_serves_us(request, pk):
     if response := method_not_allowed(request, "GET"):
         return response
     page = dashboard_selectors.who_serves_us(request.user, compound)
-    return render(request, "dashboards/who_serves_us.html", {"page": page, "compound": compound})
+    return render(request, "dashboards/who_serves_us.html", {"page": page, "compound": compound, "ratings": _latest_ratings(compound)})
+
+
+def _latest_ratings(compound) -> list:
+    """The compound's results of its latest published campaign (one query)."""
+    rows = list(published_for_compound(compound.pk)[:20])
+    if not rows:
+        return []
+    latest = rows[0].snapshot.campaign_id
+    return [row for row in rows if row.snapshot.campaign_id == latest]
 
 
 @login_required
