@@ -619,6 +619,24 @@ def survey_response(campaign: Campaign, *, within: Q | None = None) -> list[dict
 
 # --- entries ------------------------------------------------------------------------------------
 
+# The most defects or cards one entry records, and the largest adjustment an appeal may make.
+MAX_COUNT = 999
+MAX_ADJUSTMENT = Decimal("100")
+
+
+def _points(raw, *, field: str) -> Decimal:
+    """A finite number with at most two decimals (what the columns hold), or a ValidationError."""
+    try:
+        value = Decimal(str(raw).strip())
+    except (InvalidOperation, AttributeError):
+        raise ValidationError({field: _("Enter a number.")}) from None
+    if not value.is_finite() or abs(value) >= 10000:
+        raise ValidationError({field: _("Enter a number.")})
+    if value != value.quantize(Decimal("0.01")):
+        raise ValidationError({field: _("Use at most two decimals.")})
+    return value.quantize(Decimal("0.01"))
+
+
 
 @transaction.atomic
 def entry_record(*, actor, subject: Subject, indicator: Indicator, value, note: str = "") -> Entry:
@@ -631,12 +649,11 @@ def entry_record(*, actor, subject: Subject, indicator: Indicator, value, note: 
         raise ValidationError(_("This item is not entered for this subject."))
     if not can_enter(actor, subject, indicator):
         raise PermissionDenied
-    try:
-        value = Decimal(str(value).strip())
-    except (InvalidOperation, AttributeError):
-        raise ValidationError({"value": _("Enter a number.")}) from None
+    value = _points(value, field="value")
     if value < 0:
         raise ValidationError({"value": _("Enter zero or more.")})
+    if indicator.source in (Source.INSPECTION, Source.CARD) and value > MAX_COUNT:
+        raise ValidationError({"value": _("At most %(max)s.") % {"max": MAX_COUNT}})
     if indicator.source in (Source.APPRAISAL, Source.BONUS) and value > indicator.max_points:
         raise ValidationError({"value": _("At most %(max)s points.") % {"max": indicator.max_points}})
     if indicator.source in (Source.INSPECTION, Source.CARD) and value != value.to_integral_value():
@@ -860,9 +877,11 @@ def appeal_decide(*, actor, appeal: Appeal, decision: str, reason: str, adjustme
     if decision not in (AppealStatus.UPHELD, AppealStatus.ADJUSTED):
         raise ValidationError({"decision": _("Uphold or adjust.")})
     try:
-        adjustment = Decimal(str(adjustment or 0))
-    except InvalidOperation:
-        raise ValidationError({"adjustment": _("Enter a number of points, e.g. 2.5 or -1.")}) from None
+        adjustment = _points(adjustment or 0, field="adjustment")
+    except ValidationError:
+        raise ValidationError({"adjustment": _("Enter a number of points with at most two decimals, e.g. 2.5 or -1.")}) from None
+    if abs(adjustment) > MAX_ADJUSTMENT:
+        raise ValidationError({"adjustment": _("An adjustment is at most %(max)s points either way.") % {"max": MAX_ADJUSTMENT}})
     if decision == AppealStatus.ADJUSTED and not adjustment:
         raise ValidationError({"adjustment": _("An adjustment changes the score by some points.")})
     if decision == AppealStatus.UPHELD:
