@@ -384,13 +384,21 @@ def inspector_assign(request, pk):
 
 @login_required
 def lists_print(request, pk):
-    """The white and black lists as a notice for printing (A4)."""
-    campaign = access_campaign(request.user, pk)
+    """The white and black lists as a notice for printing (A4). Once final they are a public
+    notice (公示): anyone signed in may read the whole lists; before that only those who oversee
+    the campaign see the page (saying the lists are not final yet)."""
+    final = Campaign.objects.filter(pk=pk, phase=Phase.FINAL).select_related("subdistrict", "district").first() if str(pk).isdigit() else None
+    campaign = final or access_campaign(request.user, pk)
     if response := method_not_allowed(request, "GET"):
         return response
     listed = []
     if campaign.phase == Phase.FINAL and campaign.snapshot_id:
-        listed = list(_visible_results(request.user, campaign).exclude(listing=Listing.NONE)[:2000])
+        listed = list(
+            Score.objects.filter(snapshot_id=campaign.snapshot_id)
+            .exclude(listing=Listing.NONE)
+            .select_related("subject__compound__community", "subject__company")
+            .order_by("-total", "subject_id")[:2000]
+        )
     place = campaign.subdistrict.name if campaign.subdistrict_id else campaign.district.name
     return render(request, "ratings/lists.html", {
         "campaign": campaign,
