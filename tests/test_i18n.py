@@ -64,6 +64,12 @@ from governance.party.models import (
     ResponsibilityZone,
     ServicePost,
 )
+from governance.ratings.models import Appeal as RatingAppeal
+from governance.ratings.models import Campaign as RatingCampaign
+from governance.ratings.models import Entry as RatingEntry
+from governance.ratings.models import Indicator as RatingIndicator
+from governance.ratings.models import Section as RatingSection
+from governance.ratings.models import Template as RatingTemplate
 
 from . import factories
 from .committees.factories import CommitteeFactory, CompanyFactory, active_contract
@@ -508,6 +514,138 @@ PAST_MEETING = lambda s: _meetings(s)["past"].pk  # noqa: E731
 NEXT_MEETING = lambda s: _meetings(s)["upcoming"].pk  # noqa: E731
 
 
+def _rating_campaign(actor, *, year, start, title, phase, scope="subdistrict", place=None, steps=None):
+    """A campaign opened through the services and driven as beat and the worker would drive it,
+    in this thread, up to ``phase``; ``steps`` (phase → callable(campaign)) act along the way."""
+    from governance.ratings import services as rating_services
+    from governance.ratings.models import PHASE_ORDER, Template
+
+    days = datetime.timedelta
+    campaign = rating_services.campaign_open(
+        actor=actor, year=year, scope=scope, title=title,
+        subdistrict=place if scope == "subdistrict" else None, district=place if scope == "district" else None,
+        project_template=Template.objects.get(code="property-project", version=1),
+        committee_template=Template.objects.get(code="owners-committee", version=1),
+        survey_starts=start, appraisal_starts=start + days(days=10), scoring_starts=start + days(days=20),
+        publication_starts=start + days(days=55), appeal_days=30,
+    )
+    dates = {
+        "survey": campaign.survey_starts, "appraisal": campaign.appraisal_starts, "scoring": campaign.scoring_starts,
+        "publication": campaign.publication_starts, "final": campaign.appeals_end,
+    }
+    for step in PHASE_ORDER[1 : PHASE_ORDER.index(phase) + 1]:
+        rating_services.campaign_advance(campaign_id=campaign.pk, today=dates[step])
+        campaign.refresh_from_db()
+        if step == "scoring":
+            while rating_services.snapshot_score_chunk(snapshot_id=campaign.snapshot_id):
+                pass
+            campaign.refresh_from_db()
+        if steps and step in steps:
+            steps[step](campaign)
+            campaign.refresh_from_db()
+    return campaign
+
+
+def _ratings(s) -> dict:
+    """Star ratings of A1's property project (东湾物业) and owners' committee (the resident chairs it;
+    the resident is also the branch's secretary), opened by S1's admin and by the district's admin
+    (their titles and notes are data): an older campaign final, with a red card (black list) and an
+    appeal decided; a newer one published, with an appeal waiting; a district campaign in its
+    appraisal phase with the officer as inspector; last year's in its survey phase, answered by the
+    neighbour; and an editable new version of the project template."""
+    if "ratings" not in s.cache:
+        from governance.ratings import services as rating_services
+        from governance.ratings.models import Indicator, Source, SubjectKind, Template
+
+        _committees(s)
+        _party(s)
+        admin, resident, world = s.cast["subdistrict_admin"], s.cast["resident"], s.world
+        project_template = Template.objects.get(code="property-project", version=1)
+        clerk = PropertyStaff.objects.get(company=_committees(s)["company"], ended_on__isnull=True).user
+
+        def survey(campaign):
+            for user, home in ((s.cast["neighbour"], world.next_door), (resident, world.home)):
+                questions = rating_services.survey_questions(campaign, world.a1.pk)
+                rating_services.survey_submit(actor=user, campaign=campaign, household=home,
+                                              answers={q.pk: 4 for q in questions})
+
+        def appraise(campaign, red_card=False):
+            for subject in campaign.subjects.filter(compound=world.a1):
+                template = project_template if subject.kind == SubjectKind.PROJECT else campaign.committee_template
+                for ind in Indicator.objects.filter(section__template=template, source=Source.APPRAISAL):
+                    rating_services.entry_record(actor=resident, subject=subject, indicator=ind, value=4, note="按时参加联席会议")
+                for ind in Indicator.objects.filter(section__template=template, source=Source.INSPECTION):
+                    rating_services.entry_record(actor=admin, subject=subject, indicator=ind, value=1, note="楼道堆物")
+                if red_card and subject.kind == SubjectKind.PROJECT:
+                    card = Indicator.objects.get(section__template=template, code="card-red")
+                    rating_services.entry_record(actor=admin, subject=subject, indicator=card, value=1, note="消防通道长期堵塞")
+
+        def appeal(by, kind, decide):
+            def step(campaign):
+                score = campaign.subjects.get(compound=world.a1, kind=kind).scores.get(snapshot=campaign.snapshot)
+                filed = rating_services.appeal_file(actor=by, score=score, reason="检查记录与实际不符，请复核。")
+                if decide:
+                    rating_services.appeal_decide(
+                        actor=admin, appeal=filed, decision="adjusted", reason="经复核，部分检查记录有误。", adjustment=2
+                    )
+            return step
+
+        final = _rating_campaign(
+            admin, year=TODAY.year - 3, start=TODAY - datetime.timedelta(days=60), title="学院街道 红色物业星级评价（往年）",
+            phase="final", place=world.s1,
+            steps={"survey": survey, "appraisal": lambda c: appraise(c, red_card=True),
+                   "publication": appeal(resident, SubjectKind.COMMITTEE, decide=True)},
+        )
+        published = _rating_campaign(
+            admin, year=TODAY.year - 2, start=TODAY - datetime.timedelta(days=60), title="学院街道 红色物业星级评价",
+            phase="publication", place=world.s1,
+            steps={"appraisal": appraise, "publication": appeal(clerk, SubjectKind.PROJECT, decide=False)},
+        )
+        appraisal = _rating_campaign(
+            s.cast["district_admin"], year=TODAY.year - 1, start=TODAY - datetime.timedelta(days=10),
+            title="全区 物业服务星级评价", phase="appraisal", scope="district", place=world.district,
+        )
+        rating_services.inspector_assign(actor=s.cast["district_admin"], campaign=appraisal, user=s.cast["officer"])
+        survey_now = _rating_campaign(
+            admin, year=TODAY.year - 1, start=TODAY, title="学院街道 年度红色物业星级评价", phase="survey", place=world.s1,
+        )
+        rating_services.survey_submit(
+            actor=s.cast["neighbour"], campaign=survey_now, household=world.next_door,
+            answers={q.pk: 5 for q in rating_services.survey_questions(survey_now, world.a1.pk)},
+        )
+        scores = {
+            (name, kind): campaign.subjects.get(compound=world.a1, kind=kind).scores.get(snapshot=campaign.snapshot)
+            for name, campaign in (("final", final), ("published", published))
+            for kind in (SubjectKind.PROJECT, SubjectKind.COMMITTEE)
+        }
+        s.cache["ratings"] = {
+            "final": final, "published": published, "appraisal": appraisal, "survey": survey_now, "scores": scores,
+            "entries": appraisal.subjects.get(compound=world.a1, kind=SubjectKind.PROJECT),
+            "closed_entries": final.subjects.get(compound=world.a1, kind=SubjectKind.PROJECT),
+            "frozen": project_template,
+            "editable": rating_services.template_new_version(actor=admin, template=project_template),
+        }
+    return s.cache["ratings"]
+
+
+RATED = lambda key: lambda s: _ratings(s)[key].pk  # noqa: E731
+RATING_SCORE = lambda key, kind: lambda s: _ratings(s)["scores"][(key, kind)].pk  # noqa: E731
+COMPANY_RATED = lambda s: _with(_ratings, url=COMPANY)(s)  # noqa: E731
+A1_RATED = lambda s: _with(_ratings, url=A1)(s)  # noqa: E731
+
+
+def _campaign_form(s):
+    """A campaign refused by the services (its phases out of order): the form re-renders with the error."""
+    from governance.ratings.models import Template
+
+    return {
+        "year": TODAY.year - 1, "scope": "subdistrict", "subdistrict": s.world.s1.pk, "title": "",
+        "project_template": Template.objects.get(code="property-project", version=1).pk, "committee_template": "",
+        "survey_starts": TODAY.isoformat(), "appraisal_starts": TODAY.isoformat(),
+        "scoring_starts": TODAY.isoformat(), "publication_starts": TODAY.isoformat(), "appeal_days": "7",
+    }
+
+
 def _issue_form(s):
     """A filing form refused (no description): the page re-renders with the error."""
     from governance.issues.models import Category
@@ -634,7 +772,7 @@ PAGES = [
     # Committees, property companies and contracts, as the community officer
     Page("committees:overview", "officer", _with(_committees, url=_u("committees:overview"))),
     Page("committees:overview", "officer", _u("committees:overview", query="?q=nothing-matches"), "empty"),
-    Page("committees:compound", "officer", _with(_committees, url=_u("committees:compound", A1))),
+    Page("committees:compound", "officer", _with(_committees, _ratings, url=_u("committees:compound", A1))),
     Page("committees:compound", "other_officer", _u("committees:compound", B1), "empty"),
     Page("committees:committee-create", "officer", _u("committees:committee-create", A1)),
     Page(
@@ -752,7 +890,7 @@ PAGES = [
     Page(
         "dashboards:who-serves-us",
         "resident",
-        _with(_committees, _party, url=_u("dashboards:who-serves-us", A1)),
+        _with(_committees, _party, _ratings, url=_u("dashboards:who-serves-us", A1)),
     ),
     Page("dashboards:who-serves-us", "officer", _u("dashboards:who-serves-us", A1), "nothing-yet"),
     Page("dashboards:coverage", "officer", _with(_committees, _party, url=_u("dashboards:coverage"))),
@@ -813,6 +951,43 @@ PAGES = [
     ),
     Page("meetings:actions", "resident", _with(_meetings, url=_u("meetings:actions"))),
     Page("meetings:actions", "stranger", _u("meetings:actions"), "empty"),
+    # Star ratings: the campaigns and my tasks, opening one, the campaign, the survey, the entries, a
+    # score, the lists, the history, the templates
+    Page("ratings:list", "subdistrict_admin", _with(_ratings, url=_u("ratings:list"))),
+    Page("ratings:list", "resident", _with(_ratings, url=_u("ratings:list")), "tasks"),
+    Page("ratings:list", "stranger", _u("ratings:list"), "empty"),
+    Page("ratings:list", "subdistrict_admin", _u("ratings:list"), "no-campaigns"),
+    Page("ratings:new", "subdistrict_admin", _u("ratings:new")),
+    Page("ratings:new", "subdistrict_admin", _u("ratings:new"), "errors", "post", _campaign_form, status=400),
+    Page("ratings:detail", "subdistrict_admin", _u("ratings:detail", RATED("final")), "final"),
+    Page("ratings:detail", "subdistrict_admin", _u("ratings:detail", RATED("published")), "published"),
+    Page("ratings:detail", "subdistrict_admin", _u("ratings:detail", RATED("survey")), "survey"),
+    Page("ratings:detail", "officer", _u("ratings:detail", RATED("appraisal")), "appraisal"),
+    Page("ratings:progress", "subdistrict_admin", _u("ratings:progress", RATED("final")), fragment=True),
+    Page("ratings:lists", "subdistrict_admin", _u("ratings:lists", RATED("final"))),
+    Page("ratings:lists", "subdistrict_admin", _u("ratings:lists", RATED("published")), "not-final"),
+    Page("ratings:survey", "resident", _u("ratings:survey", RATED("survey"))),
+    Page("ratings:survey", "neighbour", _u("ratings:survey", RATED("survey")), "answered"),
+    Page("ratings:survey", "resident", _u("ratings:survey", RATED("final")), "closed"),
+    Page("ratings:entries", "resident", _u("ratings:entries", RATED("entries")), "secretary"),
+    Page("ratings:entries", "officer", _u("ratings:entries", RATED("entries")), "inspector"),
+    Page("ratings:entries", "resident", _u("ratings:entries", RATED("closed_entries")), "closed"),
+    Page("ratings:score", "subdistrict_admin", _u("ratings:score", RATING_SCORE("published", "project")), "appeal-waiting"),
+    Page("ratings:score", "resident", _u("ratings:score", RATING_SCORE("published", "committee")), "may-appeal"),
+    Page("ratings:score", "subdistrict_admin", _u("ratings:score", RATING_SCORE("final", "project")), "red-card"),
+    Page("ratings:score", "resident", _u("ratings:score", RATING_SCORE("final", "committee")), "adjusted"),
+    Page("ratings:company-history", "subdistrict_admin", _u("ratings:company-history", COMPANY_RATED)),
+    Page("ratings:committee-history", "resident", _u("ratings:committee-history", A1_RATED)),
+    Page("ratings:committee-history", "resident", _u("ratings:committee-history", A1), "empty"),
+    Page("ratings:templates", "subdistrict_admin", _with(_ratings, url=_u("ratings:templates"))),
+    Page("ratings:template", "subdistrict_admin", _u("ratings:template", RATED("frozen")), "frozen"),
+    Page("ratings:template", "subdistrict_admin", _u("ratings:template", RATED("editable")), "editable"),
+    Page(
+        "ratings:template", "subdistrict_admin", _u("ratings:template", RATED("editable")), "errors", "post",
+        lambda s: {"name": "", "star_bands": "60;70,9", "bonus_cap": "-1", "renew_min_stars": "3", "rectify_days": "90",
+                   "white_list_stars": "5", "black_list_starless_years": "2"},
+        status=400,
+    ),
     # Error pages and the lockout page, reached through real requests
     Page("404", "officer", _u("compounds:compound-detail", B1), status=404),
     Page("403", "resident", _u("compounds:compound-edit", A1), status=403),
@@ -860,6 +1035,13 @@ EXCLUDED = {
             "reply", "invite", "agenda-pick", "agenda-add", "attendance", "minutes", "decide", "close", "move", "cancel",
         )
     },
+    "ratings:score-now": "POST-only; redirects to the campaign, whose page shows the scoring progress",
+    "ratings:inspector": "POST-only; redirects, or re-renders ratings:detail with the errors",
+    "ratings:export": "an .xlsx download, not an HTML page",
+    "ratings:attachment": "an appeal's file streamed to those who may see the score, not an HTML page",
+    "ratings:appeal": "POST-only; redirects, or re-renders ratings:score with the errors",
+    "ratings:appeal-decide": "POST-only; redirects, or re-renders ratings:score with the errors",
+    "ratings:template-new-version": "POST-only; redirects to the new version's page",
 }
 # Renderings that are not URL names of their own.
 PSEUDO_PAGES = {"404", "403", "axes-lockout"}
@@ -1015,6 +1197,13 @@ def _data_strings() -> list[str]:
         (PartyGroup, ("name",)),
         (ResponsibilityZone, ("name",)),
         (PostClaim, ("note",)),
+        (PropertyContract, ("renewal_flag_note",)),
+        (RatingCampaign, ("title",)),
+        (RatingTemplate, ("code", "name", "description")),
+        (RatingSection, ("name_zh", "name_en")),
+        (RatingIndicator, ("code", "name_zh", "name_en", "guidance")),
+        (RatingEntry, ("note",)),
+        (RatingAppeal, ("reason", "decision_reason")),
     ):
         for row in model.objects.values_list(*fields):
             found.update(str(v) for v in row if v)
@@ -1023,9 +1212,18 @@ def _data_strings() -> list[str]:
     return sorted(found, key=len, reverse=True)
 
 
+def _data_words() -> set[str]:
+    """Plain words that are data all the same: the codes of the rating templates' indicators and
+    the English names of their sections, which the template pages show next to the Chinese names.
+    Stripped from a Chinese page only as whole words."""
+    found = set(RatingIndicator.objects.values_list("code", flat=True))
+    found.update(RatingSection.objects.values_list("name_en", flat=True))
+    return {w for w in found if w.isascii() and w.isalpha()}
+
+
 # English words that may appear on a Chinese page: file formats, encodings, the API's name, and
 # the English option of the language switcher (a language is named in its own language).
-ALLOWED_ASCII_WORDS = {"CSV", "csv", "Excel", "xlsx", "API", "UTF", "English", "JPEG", "PNG", "WebP"}
+ALLOWED_ASCII_WORDS = {"CSV", "csv", "Excel", "xlsx", "API", "UTF", "English", "JPEG", "PNG", "WebP", "PDF"}
 # Chinese that may appear on an English page besides data: the switcher's own name for Chinese,
 # and the Chinese column headers and name patterns that the import help and field help quote
 # because residents' spreadsheets and buildings really are written that way.
@@ -1068,6 +1266,8 @@ def test_page_in_chinese_has_no_english_ui_text(client, scene, page):
     for data in _data_strings():
         if not data.isascii() or not data.isalpha():  # plain words are never stripped: they could hide UI
             text = text.replace(data, " ")
+    for word in _data_words():  # ... except these, as whole words
+        text = re.sub(rf"(?<![A-Za-z]){re.escape(word)}(?![A-Za-z])", " ", text)
     leftovers = sorted({w for w in re.findall(r"[A-Za-z]{3,}", text) if w not in ALLOWED_ASCII_WORDS})
     assert leftovers == [], "untranslated: " + " | ".join(_context(text, w) for w in leftovers)
 
