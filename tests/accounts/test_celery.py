@@ -19,11 +19,16 @@ from django.utils import timezone
 from compounds import services as place_services
 from compounds.models import Residency
 from governance.accounts.models import Notification
+from governance.accounts.roles import Role
 from governance.accounts.tasks import purge_read_notifications, send_notification_email
 from governance.celery import app
 from governance.issues import services as issue_services
 from governance.issues.models import Category
 from governance.meetings import services as meeting_services
+from governance.ratings import services as rating_services
+from governance.ratings.models import Template
+from tests import factories
+from tests.committees.factories import active_contract
 
 ROOT = Path(__file__).resolve().parents[2]
 VENV_BIN = Path(sys.executable).parent
@@ -92,6 +97,18 @@ def test_every_scheduled_job_runs_and_a_second_run_finds_nothing_to_do(world, of
         actor=officer, compound=world.a1, title="联席会议", weekday=1, week_of_month=2, time=dt_time(19, 30), place="红色驿站"
     )
 
+    # A rating campaign whose survey opened today: the first run moves it into its survey phase.
+    active_contract(world.a1)
+    admin = factories.UserFactory(username="rating_admin")
+    place_services.role_grant(user=admin, role=Role.SUBDISTRICT_ADMIN, scope=world.s1)
+    today = timezone.localdate()
+    rating_services.campaign_open(
+        actor=admin, year=today.year, scope="subdistrict", subdistrict=world.s1, title="星级评价",
+        project_template=Template.objects.get(code="property-project", version=1), survey_starts=today,
+        appraisal_starts=today + timedelta(days=10), scoring_starts=today + timedelta(days=20),
+        publication_starts=today + timedelta(days=30),
+    )
+
     first = {name: app.tasks[e["task"]].apply().get() for name, e in settings.CELERY_BEAT_SCHEDULE.items()}
     second = {name: app.tasks[e["task"]].apply().get() for name, e in settings.CELERY_BEAT_SCHEDULE.items()}
 
@@ -101,6 +118,7 @@ def test_every_scheduled_job_runs_and_a_second_run_finds_nothing_to_do(world, of
         "send-meeting-reminders": 0,
         "remind-action-items": 0,
     }
+    assert first.pop("advance-rating-campaigns") == 1 and second.pop("advance-rating-campaigns") == 0
     assert first.pop("generate-meetings") >= 1
     assert second.pop("generate-meetings") == 0
     assert first.pop("refresh-issue-rollups")["months"] >= 1
