@@ -20,7 +20,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from django.utils.translation import gettext_lazy, ngettext
 
 from committees.models import PropertyCompany, PropertyStaff, Seat
 from compounds.models import Community, Compound, District, Household, ResidencyStatus, Subdistrict
@@ -630,6 +630,24 @@ def _parse_time(text):
         return None
 
 
+# The score's stored codes, as the page names them (the audit trail shows labels, not codes).
+RULE_LABELS = {
+    "red_card": gettext_lazy("a red card"),
+    "stars_renew": gettext_lazy("enough stars to renew"),
+    "stars_rectify": gettext_lazy("stars below the renewal line"),
+    "no_star": gettext_lazy("no star"),
+    "white_stars": gettext_lazy("stars for the white list"),
+    "starless_years": gettext_lazy("consecutive years without a star"),
+}
+
+
+def _shown(field: str, *values):
+    choices = dict(Score._meta.get_field(field).choices or ())
+    if field in ("rule", "listing_reason"):
+        choices = RULE_LABELS
+    return [str(choices.get(v, v)) if v not in ("", None) else "—" for v in values]
+
+
 def _render_score(request, score, *, status=200, appeal_form=None, decide_form=None, decide_appeal=None):
     user = request.user
     campaign = score.snapshot.campaign
@@ -667,7 +685,7 @@ def _render_score(request, score, *, status=200, appeal_form=None, decide_form=N
         changes = []
         if record.history_type == "~" and record.prev_record is not None:
             delta = record.diff_against(record.prev_record)
-            changes = [(Score._meta.get_field(c.field).verbose_name, c.old, c.new) for c in delta.changes]
+            changes = [(Score._meta.get_field(c.field).verbose_name, *_shown(c.field, c.old, c.new)) for c in delta.changes]
         history.append({"record": record, "changes": changes})
     return render(request, "ratings/score.html", {
         "score": score,
