@@ -33,6 +33,8 @@ def _metrics(snap: Snapshot, subjects: list) -> dict[tuple, dict]:
     year = snap.campaign.year
     since, until = period_bounds(date(year, 1, 1), date(year, 12, 31))
     compounds = {s.compound_id for s in subjects}
+    # Filed before the run's moment too, so a chunk scored a minute later counts the same issues.
+    until = min(until, snap.as_of)
     base = Issue.objects.filter(compound_id__in=compounds, created_at__gte=since, created_at__lt=until).exclude(state__in=VOID_STATES)
     aggregates = issue_aggregates(snap.as_of)
     out = {}
