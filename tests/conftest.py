@@ -77,6 +77,10 @@ def _rows_from_data_migrations(request):
     from governance.party.models import ServicePost
 
     ensure_defaults(Category, IssuePolicy)
+    from governance.ratings import defaults as rating_defaults
+    from governance.ratings.models import Indicator, Section, Template
+
+    rating_defaults.install(Template, Section, Indicator)
     posts = importlib.import_module("governance.party.migrations.0002_seed_ten_service_posts").POSTS
     for position, (code, zh, en) in enumerate(posts):
         ServicePost.objects.get_or_create(code=code, defaults={"name_zh": zh, "name_en": en, "position": position})

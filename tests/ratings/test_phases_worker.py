@@ -34,7 +34,7 @@ from .factories import shift_dates
 pytestmark = [
     pytest.mark.postgres,  # the workers share the test database
     pytest.mark.redis,
-    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+    pytest.mark.django_db(transaction=True),
 ]
 
 REMINDER_KINDS = ("rating_survey_open", "rating_appraisal_due", "rating_inspection_due")
