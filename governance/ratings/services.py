@@ -106,7 +106,7 @@ def can_enter(user, subject: Subject, indicator: Indicator) -> bool:
     return False
 
 
-def is_rated_party(user, subject: Subject, *, on: date | None = None) -> bool:
+def is_rated_party(user, subject: Subject) -> bool:
     """The company's staff (for a project) or the committee's seat holders (for a committee)."""
     if not getattr(user, "is_authenticated", False):
         return False
