@@ -744,12 +744,6 @@ def snapshot_rescore(*, snap: Snapshot) -> list[int]:
 # --- publication, appeals, final ----------------------------------------------------------------
 
 
-def _party_users(subject: Subject) -> list:
-    if subject.kind == SubjectKind.PROJECT:
-        return [s.user for s in PropertyStaff.objects.filter(company_id=subject.company_id, ended_on__isnull=True).select_related("user")]
-    return [s.user for s in Seat.objects.filter(committee_id=subject.committee_id, ended_on__isnull=True).select_related("user")]
-
-
 def _notify_published(campaign: Campaign) -> None:
     """Tell each rated party its results: one notification per person and campaign (a company's
     staff contact may serve hundreds of compounds), linking the one result or the campaign's list."""
