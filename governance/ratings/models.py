@@ -104,10 +104,6 @@ class Metric(models.TextChoices):
     ISSUES_PER_100 = "issues_per_100_households", _("Issues per 100 households")
 
 
-# For these, less is better: the thresholds are upper bounds.
-LOWER_IS_BETTER = frozenset({Metric.OVERDUE_SHARE, Metric.REOPEN_SHARE, Metric.ISSUES_PER_100})
-
-
 class CardColour(models.TextChoices):
     YELLOW = "yellow", _("Yellow card")
     RED = "red", _("Red card")

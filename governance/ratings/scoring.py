@@ -119,10 +119,11 @@ def _history(campaign: Campaign, subjects: list, years: int) -> dict[tuple, int]
     return out
 
 
-def collect(snap: Snapshot, subjects: list) -> dict[int, dict]:
-    """subject id → its inputs, in the shape ``engine.score`` reads."""
+def collect(snap: Snapshot, subjects: list, specs: dict[str, dict] | None = None) -> dict[int, dict]:
+    """subject id → its inputs, in the shape ``engine.score`` reads (``specs``: the campaign's
+    template specs by subject kind, when the caller has them already)."""
     campaign = snap.campaign
-    specs = _spec_cache(campaign)
+    specs = specs if specs is not None else _spec_cache(campaign)
     compounds = {s.compound_id for s in subjects}
     metrics = _metrics(snap, subjects)
     households = _households(compounds)
@@ -188,7 +189,7 @@ def _row(snap: Snapshot, subject_id: int, spec: dict, inputs: dict) -> Score:
 
 def score_subjects(snap: Snapshot, subjects: list) -> list[Score]:
     specs = _spec_cache(snap.campaign)
-    inputs = collect(snap, subjects)
+    inputs = collect(snap, subjects, specs)
     return [_row(snap, s.pk, specs[s.kind], inputs[s.pk]) for s in subjects]
 
 
