@@ -109,7 +109,7 @@ def test_an_issue_escalated_unacknowledged_stays_a_missed_response(world, reside
     services.issue_dispatch(actor=officer, issue=issue, to=HandlerKind.MEMBER, member=member, now=T0 + 26 * H)
     services.issue_acknowledge(actor=member.user, issue=issue, now=T0 + 26 * H + timedelta(minutes=5))
 
-    figures = rates.rates_for("compound", world.a1.pk, T0.date(), (T0 + 2 * H).date(), now=T0 + 27 * H)
+    figures = rates.rates_for("compound", world.a1.pk, timezone.localdate(T0), timezone.localdate(T0 + 2 * H), now=T0 + 27 * H)
 
     assert (figures.response_base, figures.responded) == (1, 0)
 
@@ -130,6 +130,6 @@ def test_a_summons_taken_off_the_department_before_its_deadline_is_not_counted_a
     # The subdistrict hands it to the community an hour later, long before the department's deadlines.
     services.issue_dispatch(actor=subdistrict_admin, issue=issue, to=HandlerKind.COMMUNITY, now=T0 + 2 * H)
 
-    figures = rates.rates_for("department", department.pk, T0.date(), (T0 + 2 * H).date(), now=T0 + 30 * 24 * H)
+    figures = rates.rates_for("department", department.pk, timezone.localdate(T0), timezone.localdate(T0 + 2 * H), now=T0 + 30 * 24 * H)
 
     assert (figures.counted, figures.response_base, figures.resolution_base) == (1, 0, 0)
