@@ -6,3 +6,8 @@ class AccountsConfig(AppConfig):
     name = "governance.accounts"
     label = "accounts"
     verbose_name = _("Accounts")
+
+    def ready(self):
+        from governance import choices
+
+        choices.install()
