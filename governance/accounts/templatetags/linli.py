@@ -1,9 +1,50 @@
 import math
 
 from django import template
+from django.conf import settings
+from django.template.loader import render_to_string
+from django.urls import get_script_prefix
 from django.utils.html import format_html
+from django.utils.translation import get_language
 
 register = template.Library()
+
+_MENUS: dict = {}
+
+
+@register.simple_tag
+def main_menu(scopes):
+    """The layout's main menu. It depends only on which kinds of role the person holds and on the
+    language, so each variant is rendered once per process and reused: rendering its twenty links
+    and labels on every page cost more than some pages' own rows."""
+    from governance.issues.templatetags.issue_tags import has_queue
+
+    flags = {
+        "staff": scopes.is_staff,
+        "resident": bool(scopes.resident_compounds),
+        "ratings": bool(scopes.is_staff or scopes.compound_roles),
+        "queue": has_queue(scopes),
+        "party_member": scopes.party_member,
+        "system_admin": scopes.system_admin,
+    }
+    return _fixed("includes/main_menu.html", flags)
+
+
+@register.simple_tag
+def fixed_fragment(template_name):
+    """A part of the layout that is the same for everyone reading in a language (asset links,
+    fixed menu entries), rendered once per process and language."""
+    return _fixed(template_name, {})
+
+
+def _fixed(template_name: str, flags: dict):
+    key = (template_name, get_language(), get_script_prefix(), *flags.values())
+    html = _MENUS.get(key)
+    if html is None:
+        html = render_to_string(template_name, {"flags": flags})
+        if not settings.DEBUG:  # in development, template edits show at once
+            _MENUS[key] = html
+    return html
 
 
 @register.simple_tag(takes_context=True)
@@ -59,3 +100,4 @@ def minutes(delta):
     if not delta:
         return ""
     return math.ceil(delta.total_seconds() / 60)
+

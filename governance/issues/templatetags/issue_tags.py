@@ -25,11 +25,6 @@ def has_queue(scopes) -> bool:
     )
 
 
-@register.simple_tag
-def issue_queue_holder(scopes) -> bool:
-    return has_queue(scopes)
-
-
 def _span(delta) -> str:
     seconds = abs(delta.total_seconds())
     if seconds < 3600:
