@@ -428,15 +428,17 @@ class Issue(models.Model):
 
     @property
     def handler_label(self) -> str:
-        obj = {
-            HandlerKind.MEMBER: self.handler_member,
-            HandlerKind.PROPERTY: self.handler_company,
-            HandlerKind.COMMITTEE: self.handler_committee,
-            HandlerKind.DEPARTMENT: self.handler_department,
-            HandlerKind.BRANCH: self.branch,
-            HandlerKind.COMMUNITY: self.community,
-            HandlerKind.SUBDISTRICT: self.subdistrict,
+        # Only the handler's own relation is read (the others may not be loaded).
+        attr = {
+            HandlerKind.MEMBER: "handler_member",
+            HandlerKind.PROPERTY: "handler_company",
+            HandlerKind.COMMITTEE: "handler_committee",
+            HandlerKind.DEPARTMENT: "handler_department",
+            HandlerKind.BRANCH: "branch",
+            HandlerKind.COMMUNITY: "community",
+            HandlerKind.SUBDISTRICT: "subdistrict",
         }.get(self.handler_kind)
+        obj = getattr(self, attr) if attr else None
         return str(obj) if obj is not None else HandlerKind(self.handler_kind).label
 
 
