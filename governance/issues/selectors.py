@@ -165,9 +165,14 @@ def queue_q(user) -> Q:
     return q
 
 
-def work_queue(user, *, include_done: bool = False) -> QuerySet[Issue]:
-    """The caller's work queue, soonest deadline first. Filter further by state, category,
-    compound and overdue (see ``filter_queue``)."""
+def work_queue(user, *, include_done: bool = False, state: str | None = None) -> QuerySet[Issue]:
+    """The caller's work queue, soonest deadline first. Filter further by category, compound and
+    overdue (see ``filter_queue``); ``state`` narrows it to one open state.
+
+    One state replaces the open-states filter rather than adding to it: ANDing ``state = X`` with
+    ``state IN (open)`` made PostgreSQL multiply the two selectivities, expect ~3 rows where a
+    big company's queue has 155, and scan every issue of that state in the city (queue page on
+    the full city: 9.3 → 1.7 ms for the page's ids)."""
     if not getattr(user, "is_authenticated", False):
         return Issue.objects.none()
     # Every part of queue_q is a part of visibility_q narrowed further (tests/issues/
@@ -175,7 +180,9 @@ def work_queue(user, *, include_done: bool = False) -> QuerySet[Issue]:
     # queue does not AND the two: compiling both filters into each of the queue page's five
     # queries cost more Python than anything else on the page.
     qs = Issue.objects.filter(queue_q(user))
-    if not include_done:
+    if state:
+        qs = qs.filter(state=state) if include_done or state in OPEN_STATES else qs.none()
+    elif not include_done:
         qs = qs.filter(state__in=OPEN_STATES)
     return (
         qs.select_related("category", "compound", "building", "handler_member__user", "holder")
@@ -193,7 +200,12 @@ def current_due():
     )
 
 
-def filter_queue(qs: QuerySet[Issue], *, state=None, category=None, compound=None, overdue=None, now=None):
+def filter_queue(
+    qs: QuerySet[Issue], *, state=None, category=None, compound=None, overdue=None, now=None, open_only=False
+):
+    """``open_only``: ``qs`` already holds only open issues (a work queue), so the overdue test
+    need not repeat the open states; repeating them made PostgreSQL misjudge the row count and
+    read every issue of the state in the city (overdue count of a big queue: 11.6 → ~1 ms)."""
     now = now or timezone.now()
     if state:
         qs = qs.filter(state=state)
@@ -201,7 +213,11 @@ def filter_queue(qs: QuerySet[Issue], *, state=None, category=None, compound=Non
         qs = qs.filter(category__code=category) if isinstance(category, str) else qs.filter(category=category)
     if compound:
         qs = qs.filter(compound_id=compound)
-    if overdue:
+    if overdue and open_only:
+        qs = qs.filter(
+            Q(resolution_due__lt=now) | (Q(acknowledged_at__isnull=True, response_due__lt=now) & ~Q(state=State.IN_PROGRESS))
+        )
+    elif overdue:
         qs = qs.filter(
             Q(acknowledged_at__isnull=True, response_due__lt=now, state__in=OPEN_STATES - {State.IN_PROGRESS})
             | Q(resolution_due__lt=now, state__in=OPEN_STATES)

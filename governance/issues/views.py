@@ -268,18 +268,21 @@ def queue(request):
     compound = request.GET.get("compound", "")
     compound = compound if compound.isdigit() else ""
     overdue = request.GET.get("overdue") == "1"
-    rows = selectors.filter_queue(base, state=state, category=category, compound=compound, overdue=overdue)
+    stated = selectors.work_queue(user, state=state) if state else base
+    rows = selectors.filter_queue(stated, category=category, compound=compound, overdue=overdue, open_only=True)
     if request.GET.get("export") == "csv":
         return _queue_csv(rows.select_related(*QUEUE_RELATED))
     by_state = dict(
-        selectors.filter_queue(base, category=category, compound=compound, overdue=overdue)
+        selectors.filter_queue(base, category=category, compound=compound, overdue=overdue, open_only=True)
         .order_by()
         .values_list("state")
         .annotate(n=Count("pk"))
     )
-    overdue_count = selectors.filter_queue(base, state=state, category=category, compound=compound, overdue=True).count()
+    overdue_count = selectors.filter_queue(
+        stated, category=category, compound=compound, overdue=True, open_only=True
+    ).count()
     categories = (
-        selectors.filter_queue(base, state=state, compound=compound, overdue=overdue)
+        selectors.filter_queue(stated, compound=compound, overdue=overdue, open_only=True)
         .order_by()
         .values("category__code", "category__name_zh", "category__name_en", "category__order")
         .annotate(n=Count("pk"))
