@@ -448,6 +448,12 @@ def _board_compound(user, pk):
     )
 
 
+BOARD_FIELDS = (
+    "id", "compound", "kind", "state", "building__name", "common_area", "created_at", "supporters_count",
+    "reporter", "category__name_zh", "category__name_en",
+)
+
+
 @login_required
 def board(request, pk):
     """The compound's public list: no reporter, no phone, no room."""
@@ -456,7 +462,8 @@ def board(request, pk):
         return response
     show_all = request.GET.get("show") == "all"
     rows = selectors.issues_public_history(compound) if show_all else selectors.issues_public(compound)
-    page = paginate_deferred(request, rows)
+    # Only what a public row shows (board_rows): no reporter beyond whether it is the reader.
+    page = paginate_deferred(request, rows.only(*BOARD_FIELDS))
     ids = [issue.pk for issue in page.object_list]
     supported = set(
         IssueSupport.objects.filter(user=request.user, issue_id__in=ids).values_list("issue_id", flat=True)

@@ -6,6 +6,7 @@ from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from governance.accounts.models import mask_phone
 from governance.accounts.roles import Role
@@ -169,3 +170,88 @@ def queue_rows(issues, can_bulk_dispatch, dispatchable):
         )
     return mark_safe("\n".join(rows))
 
+
+def _local_day(dt) -> str:
+    return timezone.localtime(dt).strftime("%Y-%m-%d")
+
+
+@register.simple_tag(takes_context=True)
+def board_rows(context, issues, can_support, supported, open_states):
+    """The compound's public list rows (public fields only: no reporter, no room)."""
+    user_id = context["user"].pk
+    token = str(context.get("csrf_token", ""))
+    rows = []
+    for issue in issues:
+        mine = issue.reporter_id == user_id
+        if can_support and issue.state in open_states and not mine:
+            if issue.pk in supported:
+                action = format_html('<span class="badge text-bg-success">{}</span>', _("You said me too"))
+            else:
+                action = format_html(
+                    '<form method="post" action="{}"><input type="hidden" name="csrfmiddlewaretoken" value="{}">'
+                    '<button class="btn btn-outline-primary btn-sm touch-target" type="submit" data-testid="me-too">'
+                    '<i class="bi bi-hand-thumbs-up me-1" aria-hidden="true"></i>{}</button></form>',
+                    url_for_pk("issues:support", issue.pk), token, _("Me too"),
+                )
+        elif mine:
+            action = format_html('<a class="small" href="{}">{}</a>', url_for_pk("issues:detail", issue.pk), _("Your issue"))
+        else:
+            action = ""
+        n = issue.supporters_count
+        rows.append(
+            format_html(
+                '<li class="list-group-item" id="issue-{pk}" data-testid="board-row">'
+                '<div class="d-flex justify-content-between align-items-start gap-2">'
+                '<span class="fw-semibold">{ref} {category} <span class="small text-muted">· {kind}</span></span>{state}</div>'
+                '<div class="small text-muted">{where} · {filed} <span title="{exact}">{day}</span></div>'
+                '<div class="d-flex justify-content-between align-items-center gap-2 mt-1">'
+                '<span class="small" data-testid="support-count">{support}</span>{action}</div></li>',
+                pk=issue.pk,
+                ref=issue.reference,
+                category=issue.category.name,
+                kind=issue.get_kind_display(),
+                state=state_badge(issue),
+                where=issue.public_location,
+                filed=_("filed"),
+                exact=local_exact(issue.created_at),
+                day=_local_day(issue.created_at),
+                support=ngettext("%(n)s neighbour says “me too”", "%(n)s neighbours say “me too”", n) % {"n": n},
+                action=action,
+            )
+        )
+    return mark_safe("\n".join(rows))
+
+
+@register.simple_tag
+def my_issue_rows(issues):
+    """"My issues": the reporter's own rows, with the deadline that matters now."""
+    rows = []
+    for issue in issues:
+        due = issue.current_due
+        if due:
+            after = format_html("<span>{}</span>", deadline(due))
+        elif issue.state == "resolved":
+            after = format_html('<span class="text-success">{}</span>', _("Resolved: please rate it"))
+        else:
+            after = ""
+        rows.append(
+            format_html(
+                '<li class="list-group-item" data-testid="my-issue">'
+                '<div class="d-flex justify-content-between align-items-start gap-2">'
+                '<a class="fw-semibold" href="{href}">{ref} {category}</a>{state}</div>'
+                '<div class="small text-muted">{compound} · {location}</div>'
+                '<div class="small d-flex justify-content-between flex-wrap gap-2">'
+                '<span>{filed} <span title="{exact}">{day}</span></span>{after}</div></li>',
+                href=url_for_pk("issues:detail", issue.pk),
+                ref=issue.reference,
+                category=issue.category.name,
+                state=state_badge(issue),
+                compound=issue.compound.name,
+                location=issue.location_label,
+                filed=_("Filed"),
+                exact=local_exact(issue.created_at),
+                day=_local_day(issue.created_at),
+                after=after,
+            )
+        )
+    return mark_safe("\n".join(rows))
