@@ -87,6 +87,16 @@ def _rows_from_data_migrations(request):
 
 
 @pytest.fixture(autouse=True)
+def _empty_cache():
+    """Each test starts with an empty cache: figures kept in it (coverage sums, rollup sums) are
+    keyed by what they were computed from, and tests build different data at the same fixed
+    times, so a key could otherwise carry one test's sums into another."""
+    from django.core.cache import cache
+
+    cache.clear()
+
+
+@pytest.fixture(autouse=True)
 def _locmem_email(settings):
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 

@@ -7,11 +7,14 @@ grow with the number of compounds (pinned in tests/dashboards, timed in bench/co
 
 from dataclasses import dataclass, field
 from datetime import date
+from functools import cached_property
 
+from django.core.cache import cache
 from django.db import connection
-from django.db.models import Case, Count, Exists, IntegerField, OuterRef, Prefetch, Q, Value, When
+from django.db.models import Case, Count, Exists, IntegerField, Max, OuterRef, Prefetch, Q, Value, When
 from django.http import Http404
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from committees.models import BodyKind, Committee, ContractStatus, PropertyContract, PropertyStaff, Seat
@@ -26,6 +29,7 @@ from compounds.models import (
     Subdistrict,
 )
 from compounds.scopes import scopes_for
+from governance.caching import shared_cache
 from governance.party.models import (
     BranchCoverage,
     BranchSeat,
@@ -174,12 +178,13 @@ class CoverageRow:
     def add(self, other: dict) -> None:
         for name in FIELDS:
             self.figures[name] += other[name]
+        self.__dict__.pop("rates", None)
 
     def _rate(self, part: str, whole: str) -> float | None:
         whole_n = self.figures[whole]
         return round(100 * self.figures[part] / whole_n, 1) if whole_n else None
 
-    @property
+    @cached_property  # read once per cell and chart series; dropped by ``add``
     def rates(self) -> dict:
         f = self.figures
         return {
@@ -201,6 +206,7 @@ class Coverage:
     row_kind: str  # what each row is: "district", "subdistrict" or "community"
     rows: list
     total: CoverageRow
+    stored: bool = False  # summed from the stored counts (a wide area), not counted live
 
 
 def _area(user, level: str | None, area_id) -> tuple[str, int | None, Q, str]:
@@ -376,13 +382,14 @@ def community_figures(community_ids: list[int], *, today: date | None = None) ->
     return result
 
 
-def _figures(community_ids: list[int], today: date | None) -> dict[int, dict]:
+def _figures(community_ids: list[int], today: date | None) -> tuple[dict[int, dict], bool]:
     """Many communities: today's stored figures where there are some, the rest counted live.
-    A few (up to ``STORED_ABOVE``): always counted live, which is cheap for them and exact."""
+    A few (up to ``STORED_ABOVE``): always counted live, which is cheap for them and exact.
+    Also says whether every figure came from the stored counts."""
     from .models import CommunityCoverage
 
     if len(community_ids) <= STORED_ABOVE:
-        return community_figures(community_ids, today=today)
+        return community_figures(community_ids, today=today), False
     day = today or timezone.localdate()
     stored = dict(
         CommunityCoverage.objects.filter(community_id__in=community_ids, as_of=day).values_list("community_id", "figures")
@@ -390,17 +397,43 @@ def _figures(community_ids: list[int], today: date | None) -> dict[int, dict]:
     missing = [cid for cid in community_ids if cid not in stored]
     if missing:
         stored.update(community_figures(missing, today=today))
-    return {cid: {name: stored[cid].get(name, 0) for name in FIELDS} for cid in community_ids}
+    return {cid: {name: stored[cid].get(name, 0) for name in FIELDS} for cid in community_ids}, not missing
 
 
 def coverage(user, *, level: str | None = None, area_id=None, today: date | None = None) -> Coverage:
     level, area_id, area_q, row_kind = _area(user, level, area_id)
+    key = None
+    if today is None and shared_cache():
+        # A wide area's figures are sums of the stored counts, so they are kept until a stored
+        # count changes: the key holds the stored rows' number and latest refresh (one small
+        # query). Sums that counted a community live are never kept. Access was checked above;
+        # the key holds only the area, so people with the same area share it.
+        from .models import CommunityCoverage
+
+        day = timezone.localdate()
+        stamp = CommunityCoverage.objects.filter(as_of=day).aggregate(n=Count("pk"), last=Max("refreshed_at"))
+        last = stamp["last"].timestamp() if stamp["last"] else 0
+        key = f"dashboards:coverage:{day}:{stamp['n']}:{last}:{level}:{area_id}:{row_kind}:{get_language()}"
+        if (cached := cache.get(key)) is not None:
+            return cached
+    result = _coverage(level, area_id, area_q, row_kind, today)
+    if key is not None and result.stored:
+        cache.set(key, result, COVERAGE_CACHE_SECONDS)
+    return result
+
+
+# Also bounds how long a community moved to another subdistrict (which changes no stored count)
+# is shown under its old one.
+COVERAGE_CACHE_SECONDS = 10 * 60
+
+
+def _coverage(level, area_id, area_q, row_kind, today) -> Coverage:
     communities = list(
         Community.objects.filter(area_q).values_list(
             "id", "name", "subdistrict_id", "subdistrict__name", "subdistrict__district_id", "subdistrict__district__name"
         ).order_by("subdistrict__district__code", "subdistrict__code", "code")
     )
-    figures = _figures([c[0] for c in communities], today)
+    figures, all_stored = _figures([c[0] for c in communities], today)
     rows: dict[int, CoverageRow] = {}
     for cid, name, sid, sname, did, dname in communities:
         key, label = {"community": (cid, name), "subdistrict": (sid, sname), "district": (did, dname)}[row_kind]
@@ -415,4 +448,7 @@ def coverage(user, *, level: str | None = None, area_id=None, today: date | None
         title = next((c[3] for c in communities), "")
     elif level == "community":
         title = next((c[1] for c in communities), "")
-    return Coverage(level=level, area_id=area_id, title=title, row_kind=row_kind, rows=list(rows.values()), total=total)
+    return Coverage(
+        level=level, area_id=area_id, title=title, row_kind=row_kind, rows=list(rows.values()), total=total,
+        stored=all_stored,
+    )

@@ -107,8 +107,9 @@ def coverage(request):
         )
         response["Content-Disposition"] = f'attachment; filename="{name}"'
         return response
+    columns = exports.columns()
     rows = [
-        {"row": row, "cells": [exports.cell(row, key) for _header, key in exports.columns()], "link": _drill_link(figures, row)}
+        {"row": row, "cells": [exports.cell(row, key) for _header, key in columns], "link": _drill_link(figures, row)}
         for row in figures.rows
     ]
     chart = {
@@ -129,8 +130,8 @@ def coverage(request):
         {
             "figures": figures,
             "rows": rows,
-            "total_cells": [exports.cell(figures.total, key) for _header, key in exports.columns()],
-            "headers": [header for header, _key in exports.columns()],
+            "total_cells": [exports.cell(figures.total, key) for _header, key in columns],
+            "headers": [header for header, _key in columns],
             "row_label": row_label,
             "chart": chart,
             "xlsx_query": query.urlencode(),

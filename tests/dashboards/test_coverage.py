@@ -15,6 +15,7 @@ from committees import services as committee_services
 from committees.credit_code import make_code
 from committees.models import BodyKind
 from compounds.models import Community
+from governance.caching import shared_cache
 from governance.dashboards import selectors
 from governance.dashboards import services as coverage_services
 from governance.dashboards.models import CommunityCoverage
@@ -160,8 +161,9 @@ def test_the_queries_do_not_grow_with_the_compounds(serving, world, officer, dis
     assert _count(district_admin, level="district", area_id=world.district.pk) == small
     assert selectors.coverage(district_admin).total.figures["compounds"] == 33
     district_admin.__dict__.pop("_linli_scopes", None)
-    # scopes, communities, district name, compounds, check-ins, posts, households, zoned, committees
-    with django_assert_num_queries(9):
+    # scopes, communities, district name, compounds, check-ins, posts, households, zoned, committees;
+    # with a shared cache also the stored counts' stamp (the key of kept sums)
+    with django_assert_num_queries(9 + shared_cache()):
         selectors.coverage(district_admin, level="district", area_id=world.district.pk)
 
 
@@ -229,6 +231,25 @@ def test_the_stored_path_takes_a_fixed_number_of_queries(serving, world, officer
     _grow(world, officer, 2)
     coverage_services.refresh_coverage()
     district_admin.__dict__.pop("_linli_scopes", None)
-    # scopes, communities, stored figures, the district's name
-    with django_assert_num_queries(4):
-        selectors.coverage(district_admin, level="district", area_id=world.district.pk)
+    shared = shared_cache()
+    # scopes, communities, stored figures, the district's name; with a shared cache (Redis) also
+    # the stored counts' stamp, and then the sums are kept: the next view reads only scopes, stamp
+    with django_assert_num_queries(4 + shared):
+        first = selectors.coverage(district_admin, level="district", area_id=world.district.pk)
+    district_admin.__dict__.pop("_linli_scopes", None)
+    with django_assert_num_queries(2 if shared else 4):
+        again = selectors.coverage(district_admin, level="district", area_id=world.district.pk)
+    assert again == first
+
+
+def test_kept_sums_follow_every_change_of_the_stored_counts(serving, world, officer, district_admin, monkeypatch):
+    monkeypatch.setattr(selectors, "STORED_ABOVE", 0)
+    coverage_services.refresh_coverage()
+    before = _district(district_admin, world)[1]["compounds"]
+    _grow(world, officer, 1)
+    assert _district(district_admin, world)[1]["compounds"] == before  # as of the last refresh
+    assert coverage_services.refresh_coverage() == 1
+    assert _district(district_admin, world)[1]["compounds"] == before + 1  # the refresh shows at once
+    CommunityCoverage.objects.filter(community=world.a).update(figures={**CommunityCoverage.objects.get(
+        community=world.a).figures, "compounds": 99}, refreshed_at=timezone.now())
+    assert _district(district_admin, world)[1]["compounds"] == before + 1 - 3 + 99
