@@ -201,10 +201,10 @@ def rates_for(
 def _rolled_up(field: str | None, rollup_q: Q, live_q: Q, start: date, end: date, now) -> dict | None:
     """{subject id (None: everything): counts} over [start, end]: the rollup's whole months plus
     the rest of the period counted live; None when the rollup holds no month of the period."""
-    months, ranges = rollups.split_period(start, end, timezone.localdate(now))
+    months, ranges, stamp = rollups.split_period_stamped(start, end, timezone.localdate(now))
     if not months:
         return None
-    parts = [rollups.rollup_sums(months, field, rollup_q)]
+    parts = [rollups.rollup_sums(months, field, rollup_q, stamp=stamp)]
     if ranges:
         live = Issue.objects.filter(_created_in(ranges)).exclude(state__in=VOID_STATES).filter(live_q)
         if field is None:

@@ -15,9 +15,13 @@ since the last run (deadlines change the rates without changing the issue).
 
 from datetime import date, datetime, time, timedelta
 
+from django.core.cache import cache
 from django.db import transaction
 from django.db.models import Min, Q, Sum
 from django.utils import timezone
+
+from governance import caching
+from governance.caching import shared_cache
 
 from .models import Issue, IssueMonthRefresh, IssueMonthRollup, IssueRollupWatermark
 from .states import OPEN_STATES
@@ -118,6 +122,13 @@ def rollup_filter(q: Q | None) -> Q | None:
 
 def split_period(start: date, end: date, today: date) -> tuple[list[date], list[tuple[date, date]]]:
     """[start, end] as the whole, ended months the rollup holds, and the rest as day ranges."""
+    months, ranges, _stamp = split_period_stamped(start, end, today)
+    return months, ranges
+
+
+def split_period_stamped(start: date, end: date, today: date):
+    """``split_period``, and the held months' refresh times: they change whenever a refresh
+    rewrites a month's rows (in the same transaction), so they key what was summed from them."""
     this_month = today.replace(day=1)
     whole = []
     month = start.replace(day=1)
@@ -125,7 +136,10 @@ def split_period(start: date, end: date, today: date) -> tuple[list[date], list[
         if month >= start and next_month(month) - timedelta(days=1) <= end and month < this_month:
             whole.append(month)
         month = next_month(month)
-    held = set(IssueMonthRefresh.objects.filter(month__in=whole).values_list("month", flat=True)) if whole else set()
+    stamp = (
+        dict(IssueMonthRefresh.objects.filter(month__in=whole).values_list("month", "refreshed_at")) if whole else {}
+    )
+    held = set(stamp)
     ranges: list[tuple[date, date]] = []
     day = start
     for month in sorted(held):
@@ -134,16 +148,33 @@ def split_period(start: date, end: date, today: date) -> tuple[list[date], list[
         day = next_month(month)
     if day <= end:
         ranges.append((day, end))
-    return sorted(held), ranges
+    return sorted(held), ranges, sorted(stamp.items())
 
 
-def rollup_sums(months: list[date], field: str | None, q: Q) -> dict:
-    """{subject id (or None for everything): {count: sum}} over the rollup's months."""
+# A refresh changes the key; this only bounds how long unused sums linger.
+SUMS_CACHE_SECONDS = 24 * 3600
+
+
+def rollup_sums(months: list[date], field: str | None, q: Q, *, stamp=None) -> dict:
+    """{subject id (or None for everything): {count: sum}} over the rollup's months.
+
+    With ``stamp`` (the months' refresh times, from ``split_period_stamped``) and a shared cache,
+    the sums are kept under a key of the months, their refresh times, the grouping and the
+    filter: ended months change only when a refresh rewrites them, which changes the key."""
+    key = None
+    if stamp is not None and shared_cache():
+        key = caching.key("issues:rollup-sums", stamp, field, q)
+        if (kept := cache.get(key)) is not None:
+            return kept
     qs = IssueMonthRollup.objects.filter(q, month__in=months).order_by()
     sums = {name: Sum(name) for name in COUNTS}
     if field is None:
-        return {None: qs.aggregate(**sums)}
-    return {row.pop(field): row for row in qs.values(field).annotate(**sums)}
+        result = {None: qs.aggregate(**sums)}
+    else:
+        result = {row.pop(field): row for row in qs.values(field).annotate(**sums)}
+    if key is not None:
+        cache.set(key, result, SUMS_CACHE_SECONDS)
+    return result
 
 
 def merge(*parts: dict) -> dict:
