@@ -94,7 +94,9 @@ def _refresh_month(month: date, now) -> None:
         .annotate(**_issue_aggregates(now))
     )
     IssueMonthRollup.objects.bulk_create([IssueMonthRollup(month=month, **row) for row in rows], batch_size=2000)
-    IssueMonthRefresh.objects.filter(month=month).update(refreshed_at=now)
+    # The clock, not ``now`` (the moment the figures are as of): sums read from these rows are
+    # kept under a key of this time, so two refreshes as of the same moment must differ here.
+    IssueMonthRefresh.objects.filter(month=month).update(refreshed_at=timezone.now())
 
 
 # --- reading ----------------------------------------------------------------------------------

@@ -72,6 +72,17 @@ def test_a_change_to_an_old_issue_reaches_the_rates_at_the_next_refresh(october,
     assert rates.rates_for("compound", world.a1.pk, *OCT, now=LATER + h(2)) == after
 
 
+def test_kept_sums_never_outlive_a_refresh_even_one_as_of_the_same_moment(october, world, zone_member):  # noqa: F811
+    # With a shared cache the ended months' sums are kept under their refresh times; a refresh
+    # as of the same moment (a re-run) must still show what changed since.
+    rollups.refresh_issue_rollups(now=LATER)
+    before = rates.rates_for("compound", world.a1.pk, *OCT, now=LATER)
+    assert rates.rates_for("compound", world.a1.pk, *OCT, now=LATER) == before  # kept, same figures
+    services.issue_resolve(actor=zone_member, issue=october[12], note="修好了", now=LATER)
+    assert rollups.refresh_issue_rollups(now=LATER)["refreshed"] == ["2026-10-01"]
+    assert rates.rates_for("compound", world.a1.pk, *OCT, now=LATER).resolved == before.resolved + 1
+
+
 def test_a_deadline_passing_marks_its_month_for_the_next_refresh(world, resident):
     # Filed on the last day of October under a 15-day category: its resolution deadline passes
     # in mid-November, without the issue changing.
