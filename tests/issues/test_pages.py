@@ -6,6 +6,8 @@ Every page is tried by someone who must be refused (404 outside scope, 403 in sc
 allowed) and the test checks that nothing changed.
 """
 
+import re
+
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -480,6 +482,9 @@ def test_the_public_board_shows_no_personal_data(client, world, resident, neighb
     assert response.status_code == 200
     html = response.content.decode()
     assert f'id="issue-{issue.pk}"' in html
+    # Paths (links, the language switch's return address) carry database ids, which can read like
+    # a room number ("/issues/compound/101/"): leave them out.
+    html = re.sub(r'="/[^"]*"', '=""', html)
     for personal in (resident.name, resident.phone, resident.masked_phone, world.home.room, str(world.home), "我家门口漏水"):
         assert personal not in html, personal
     assert world.home.building.name in html
@@ -581,7 +586,7 @@ def _count(client, url):
 
 @pytest.mark.parametrize(
     ("who", "name", "pinned"),
-    [("zone_member", "issues:queue", 13), ("resident", "issues:mine", 6), ("neighbour", "issues:board", 9)],
+    [("zone_member", "issues:queue", 9), ("resident", "issues:mine", 6), ("neighbour", "issues:board", 9)],
 )
 def test_list_pages_take_a_fixed_number_of_queries_for_50_rows(
     request, client, world, resident, neighbour, zone_member, django_assert_num_queries, who, name, pinned
