@@ -11,22 +11,25 @@ def method_not_allowed(request, *methods):
     return None
 
 
-def paginate(request, queryset, per_page=50):
-    """A bounded page: ``?page=`` beyond the end shows the last page instead of failing."""
+def paginate(request, queryset, per_page=50, *, count=None):
+    """A bounded page: ``?page=`` beyond the end shows the last page instead of failing.
+    ``count``: the number of rows when the caller has already counted them (saves the query)."""
     try:
         size = min(max(int(request.GET.get("size", per_page)), 10), 200)
     except ValueError:
         size = per_page
     paginator = Paginator(queryset, size)
+    if count is not None:
+        paginator.count = count  # a cached_property: this replaces the COUNT query
     return paginator.get_page(request.GET.get("page"))
 
 
-def paginate_deferred(request, queryset, per_page=50):
+def paginate_deferred(request, queryset, per_page=50, *, count=None):
     """``paginate`` for deep lists: the page's ids are read first (an index-only scan, however
     far the offset), then only that page's rows are loaded, with whatever the queryset selects
     with them. One query more than ``paginate``; worth it where page 200 must cost what page 1
     does."""
-    page = paginate(request, queryset.values_list("pk", flat=True), per_page)
+    page = paginate(request, queryset.values_list("pk", flat=True), per_page, count=count)
     ids = list(page.object_list)
     rows = {obj.pk: obj for obj in queryset.filter(pk__in=ids)} if ids else {}
     page.object_list = [rows[pk] for pk in ids if pk in rows]

@@ -200,6 +200,11 @@ def current_due():
     )
 
 
+def overdue_open_q(now) -> Q:
+    """Overdue, for a queryset that holds only open issues (see ``filter_queue``)."""
+    return Q(resolution_due__lt=now) | (Q(acknowledged_at__isnull=True, response_due__lt=now) & ~Q(state=State.IN_PROGRESS))
+
+
 def filter_queue(
     qs: QuerySet[Issue], *, state=None, category=None, compound=None, overdue=None, now=None, open_only=False
 ):
@@ -214,9 +219,7 @@ def filter_queue(
     if compound:
         qs = qs.filter(compound_id=compound)
     if overdue and open_only:
-        qs = qs.filter(
-            Q(resolution_due__lt=now) | (Q(acknowledged_at__isnull=True, response_due__lt=now) & ~Q(state=State.IN_PROGRESS))
-        )
+        qs = qs.filter(overdue_open_q(now))
     elif overdue:
         qs = qs.filter(
             Q(acknowledged_at__isnull=True, response_due__lt=now, state__in=OPEN_STATES - {State.IN_PROGRESS})
