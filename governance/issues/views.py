@@ -230,12 +230,20 @@ def similar(request):
 # --- lists ------------------------------------------------------------------------------------
 
 
+MINE_FIELDS = (
+    "id", "state", "created_at", "acknowledged_at", "response_due", "resolution_due", "common_area",
+    "category__name_zh", "category__name_en", "compound__name", "building__name",
+    "household__unit", "household__room", "household__building__name",
+)
+
+
 @login_required
 def my_issues(request):
     if response := method_not_allowed(request, "GET"):
         return response
     qs = selectors.issues_of_reporter(request.user).select_related("household__building")
-    page = paginate(request, qs)
+    # Only what a row shows (my_issue_rows): an issue has over a hundred columns with its relations.
+    page = paginate(request, qs.only(*MINE_FIELDS))
     return render(
         request,
         "issues/mine.html",
