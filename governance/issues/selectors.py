@@ -177,8 +177,8 @@ def work_queue(user, *, include_done: bool = False, state: str | None = None) ->
         return Issue.objects.none()
     # Every part of queue_q is a part of visibility_q narrowed further (tests/issues/
     # test_scale_paths.py checks the queue never holds an issue its owner cannot see), so the
-    # queue does not AND the two: compiling both filters into each of the queue page's five
-    # queries cost more Python than anything else on the page.
+    # queue does not AND the two: compiling both filters into each of the queue page's queries
+    # cost more Python than anything else on the page.
     qs = Issue.objects.filter(queue_q(user))
     if state:
         qs = qs.filter(state=state) if include_done or state in OPEN_STATES else qs.none()

@@ -356,7 +356,7 @@ def _queue_counts(base, now, *, state, category, compound, overdue) -> dict:
                 continue
             if category and ignore != "category" and g["category__code"] != category:
                 continue
-            if compound and ignore != "compound" and str(g["compound_id"]) != compound:
+            if compound and str(g["compound_id"]) != compound:
                 continue
             yield g
 
