@@ -499,10 +499,19 @@ def children(pid: int) -> list[int]:
 # --- one dataset -----------------------------------------------------------------------------------
 
 
+def empty_cache() -> None:
+    """The bench's Redis database starts empty for each dataset: both datasets' ids overlap, and
+    what one kept (pages, figures, sessions) must not be served for the other."""
+    import redis
+
+    redis.Redis.from_url(REDIS).flushdb()
+
+
 def bench_dataset(dataset: str, args) -> dict:
     env = server_env(dataset)
     if not args.no_setup:
         ensure_dataset(dataset, env)
+    empty_cache()
     prepared = subprocess.run(
         [str(PYTHON), str(Path(__file__)), "prepare"], cwd=ROOT, env=env, capture_output=True, text=True
     )
@@ -518,9 +527,10 @@ def bench_dataset(dataset: str, args) -> dict:
     results = []
     try:
         for s in scenarios:
-            queries = check_sample(args.port, s)
+            queries = check_sample(args.port, s)  # the first request: nothing kept yet
             for _ in range(3):  # warm the workers' caches and connections
                 request(args.port, s)
+            kept = check_sample(args.port, s) if s.method == "GET" else queries  # with what pages keep
             wrk(s, args.port, duration=args.warmup, connections=args.connections, threads=args.threads)
             figures = wrk(
                 s, args.port, duration=args.duration, connections=args.connections, threads=args.threads
@@ -535,13 +545,14 @@ def bench_dataset(dataset: str, args) -> dict:
                 "p95_ms": figures["p95_us"] / 1000,
                 "p99_ms": figures["p99_us"] / 1000,
                 "queries": queries,
+                "queries_kept": kept,
                 "requests": figures["requests"],
                 "errors": figures["errors"],
                 "wrong_status": figures["wrong_status"],
             }
             results.append(row)
             print(
-                f"[{dataset}] {s.name}: {rps:.0f} req/s, p95 {row['p95_ms']:.1f} ms, {queries} queries",
+                f"[{dataset}] {s.name}: {rps:.0f} req/s, p95 {row['p95_ms']:.1f} ms, {queries}/{kept} queries",
                 flush=True,
             )
     finally:
@@ -581,7 +592,7 @@ def verdict(r: dict) -> str:
         problems.append(f"< {PAGE_TARGET:.0%} of logged-in")
     if r["kind"] == "figures" and r["p95_ms"] > FIGURES_P95_MS:
         problems.append(f"p95 > {FIGURES_P95_MS} ms")
-    if r["queries"] > MAX_QUERIES:
+    if max(r["queries"], r.get("queries_kept", 0)) > MAX_QUERIES:
         problems.append(f"> {MAX_QUERIES} queries")
     if r["errors"] or r["wrong_status"]:
         problems.append(f"{r['errors'] + r['wrong_status']} failed requests")
@@ -593,13 +604,14 @@ def print_table(report: dict) -> None:
     print(f"dataset {report['dataset']}: {report['info']['issues']:,} issues; "
           f"{report['settings']['connections']} connections, {report['settings']['duration_s']} s per scenario; "
           f"gunicorn 2 workers, peak worker RSS {report['worker_peak_rss_mb']} MB")  # fmt: skip
-    header = f"{'scenario':44} {'req/s':>8} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} {'SQL':>4} {'÷bare':>6} {'÷login':>7}  verdict"
+    # SQL: the first request's statements / those of a request once the page's parts are kept.
+    header = f"{'scenario':44} {'req/s':>8} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} {'SQL':>6} {'÷bare':>6} {'÷login':>7}  verdict"
     print(header)
     print("-" * len(header))
     for r in report["results"]:
         print(
             f"{r['scenario'][:44]:44} {r['rps']:8.0f} {r['p50_ms']:8.1f} {r['p95_ms']:8.1f} {r['p99_ms']:8.1f} "
-            f"{r['queries']:4d} {r['of_bare']:6.2f} {r['of_logged_in']:7.2f}  {verdict(r) if r['kind'] != 'ceiling' else ''}"
+            f"{str(r['queries']) + '/' + str(r.get('queries_kept', r['queries'])):>6} {r['of_bare']:6.2f} {r['of_logged_in']:7.2f}  {verdict(r) if r['kind'] != 'ceiling' else ''}"
         )
     rss = report["worker_peak_rss_mb"]
     print(f"worker peak RSS {rss} MB: {'ok' if rss <= MAX_RSS_MB else f'MISSED: > {MAX_RSS_MB} MB'}")

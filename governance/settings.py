@@ -150,7 +150,11 @@ if REDIS_URL:
     SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# Pages keep rendered parts of themselves in the cache, keyed by the stamps of the issues they show
+# (governance/issues/generations.py): only with one cache for every process. The demo's
+# per-process memory cache could not hear of a write made by another process.
     SESSION_ENGINE = "django.contrib.sessions.backends.db"
+PAGE_CACHE = env.bool("LINLI_PAGE_CACHE", default=bool(REDIS_URL))
 
 CELERY_BROKER_URL = REDIS_URL or "memory://"
 CELERY_RESULT_BACKEND = None

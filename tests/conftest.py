@@ -97,6 +97,14 @@ def _empty_cache():
 
 
 @pytest.fixture(autouse=True)
+def _page_cache(settings):
+    """Pages keep parts of themselves in the cache in every test, Redis or not (one process shares
+    its memory cache): every test that acts and then reads a page checks that nothing stale is
+    shown."""
+    settings.PAGE_CACHE = True
+
+
+@pytest.fixture(autouse=True)
 def _locmem_email(settings):
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 

@@ -8,6 +8,7 @@ class IssuesConfig(AppConfig):
     label = "issues"
 
     def ready(self):
-        from . import notifications
+        from . import notifications, signals
 
         notifications.register()
+        signals.register()

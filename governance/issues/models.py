@@ -212,6 +212,21 @@ class Rating(models.TextChoices):
 _OPEN = ["dispatched", "escalated", "in_progress", "reopened", "returned", "submitted"]
 
 
+class IssueQuerySet(models.QuerySet):
+    def update(self, **kwargs):
+        """Also drops the generation stamps of the issues it writes (``generations``): pages keep
+        parts of themselves keyed by those stamps. One small query first, for whose stamps."""
+        from . import generations
+
+        if generations.enabled():
+            generations.issues_changed(set(self.values_list("compound_id", "category_id", "reporter_id")))
+            if kwargs.keys() & {"compound", "compound_id", "category", "category_id", "reporter", "reporter_id"}:
+                generations.names_changed()  # in every key: the new owner's parts go too
+        return super().update(**kwargs)
+
+    update.alters_data = True
+
+
 class Issue(models.Model):
     # Where.
     compound = models.ForeignKey(Compound, verbose_name=_("compound"), on_delete=models.PROTECT, related_name="issues")
@@ -329,6 +344,8 @@ class Issue(models.Model):
     version = models.PositiveIntegerField(default=0, editable=False)
     # Set by the services with the rest of each change (they take ``now=``), not by save().
     updated_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    objects = IssueQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created_at", "-id"]

@@ -8,12 +8,14 @@ PermissionDenied (403).
 """
 
 import csv
+from datetime import timedelta
 
 from django import forms as django_forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.db.models import Count, Q
+from django.core.paginator import Paginator
+from django.db.models import Count, Min, Q
 from django.http import FileResponse, Http404, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -34,7 +36,7 @@ from governance.http import (
     querystring_without,
 )
 
-from . import forms, permissions, selectors, services, states
+from . import forms, generations, permissions, selectors, services, states
 from .models import (
     Category,
     ContactPreference,
@@ -47,7 +49,7 @@ from .models import (
 )
 from .permissions import access_issue
 from .states import OPEN_STATES, TRANSITIONS, Action, IllegalTransition, State
-from .templatetags.issue_tags import has_queue
+from .templatetags.issue_tags import board_row_parts, has_queue, my_issue_row_parts
 
 # --- filing -----------------------------------------------------------------------------------
 
@@ -241,14 +243,33 @@ MINE_FIELDS = (
 def my_issues(request):
     if response := method_not_allowed(request, "GET"):
         return response
-    qs = selectors.issues_of_reporter(request.user).select_related("household__building")
-    # Only what a row shows (my_issue_rows): an issue has over a hundred columns with its relations.
-    page = paginate(request, qs.only(*MINE_FIELDS))
+    kept = generations.cached(
+        "mine",
+        [("reporter", request.user.pk)],
+        (request.user.pk, request.GET.get("page"), request.GET.get("size")),
+        lambda: _my_issues_page(request),
+    )
+    page = Paginator(range(kept["count"]), kept["size"]).get_page(kept["number"])
+    page.object_list = kept["rows"]
     return render(
         request,
         "issues/mine.html",
         {"page": page, "can_file": bool(scopes_for(request.user).resident_compounds), "qs": querystring_without(request, "page")},
     )
+
+
+def _my_issues_page(request) -> dict:
+    """One page of the caller's own issues (``my_issue_row_parts``) with its paginator's figures;
+    kept until one of their issues changes."""
+    qs = selectors.issues_of_reporter(request.user).select_related("household__building")
+    # Only what a row shows: an issue has over a hundred columns with its relations.
+    page = paginate(request, qs.only(*MINE_FIELDS))
+    return {
+        "count": page.paginator.count,
+        "size": page.paginator.per_page,
+        "number": page.number,
+        "rows": my_issue_row_parts(page.object_list),
+    }
 
 
 QUEUE_RELATED = (
@@ -508,13 +529,20 @@ def board(request, pk):
     if response := method_not_allowed(request, "GET"):
         return response
     show_all = request.GET.get("show") == "all"
-    rows = selectors.issues_public_history(compound) if show_all else selectors.issues_public(compound)
-    # Only what a public row shows (board_rows): no reporter beyond whether it is the reader.
-    page = paginate_deferred(request, rows.only(*BOARD_FIELDS))
-    ids = [issue.pk for issue in page.object_list]
+    kept = generations.cached(
+        "board",
+        [("compound", compound.pk)],
+        (compound.pk, show_all, request.GET.get("page"), request.GET.get("size")),
+        lambda: _board_page(request, compound, show_all),
+        fresh=lambda kept: kept["until"] is None or timezone.now() < kept["until"],
+    )
+    page = Paginator(range(kept["count"]), kept["size"]).get_page(kept["number"])
+    page.object_list = kept["rows"]
+    ids = [row[0] for row in kept["rows"]]
+    can_support = compound.pk in scopes_for(request.user).resident_compounds
     supported = set(
         IssueSupport.objects.filter(user=request.user, issue_id__in=ids).values_list("issue_id", flat=True)
-    ) if ids else set()
+    ) if ids and can_support else set()
     return render(
         request,
         "issues/board.html",
@@ -522,12 +550,33 @@ def board(request, pk):
             "compound": compound,
             "page": page,
             "supported": supported,
-            "can_support": compound.pk in scopes_for(request.user).resident_compounds,
-            "open_states": OPEN_STATES,
+            "can_support": can_support,
             "show_all": show_all,
             "qs": querystring_without(request, "page"),
         },
     )
+
+
+def _board_page(request, compound, show_all) -> dict:
+    """One page of the public list as every reader sees it (``board_row_parts``), with its
+    paginator's figures; kept between readers until an issue of the compound changes. The default
+    list also changes with the clock (closed issues leave it after 30 days): ``until`` is when
+    its first closed issue leaves."""
+    now = timezone.now()
+    rows = selectors.issues_public_history(compound) if show_all else selectors.issues_public(compound, now=now)
+    # Only what a public row shows: no reporter beyond whether it is the reader.
+    page = paginate_deferred(request, rows.only(*BOARD_FIELDS))
+    until = None
+    if not show_all:
+        first_out = rows.exclude(state__in=OPEN_STATES | {State.RESOLVED}).aggregate(at=Min("closed_at"))["at"]
+        until = first_out + timedelta(days=selectors.PUBLIC_RECENT_DAYS) if first_out else None
+    return {
+        "count": page.paginator.count,
+        "size": page.paginator.per_page,
+        "number": page.number,
+        "rows": board_row_parts(page.object_list, OPEN_STATES),
+        "until": until,
+    }
 
 
 def _supportable(user, pk) -> Issue:

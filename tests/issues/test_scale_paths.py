@@ -59,7 +59,9 @@ def test_the_all_view_of_the_public_list_costs_what_the_default_does(client, wor
         assert client.get(url).status_code == 200
     with CaptureQueriesContext(connection) as everything:
         assert client.get(url + "?show=all&page=3&size=10").status_code == 200
-    assert len(everything.captured_queries) == len(default.captured_queries) == 9
+    # The default list asks one thing more the first time: when its first closed issue leaves it
+    # (how long its page may be kept).
+    assert len(everything.captured_queries) == 9 and len(default.captured_queries) == 10
 
 
 def test_the_all_view_is_refused_to_outsiders_like_the_default(client, world, resident, b_resident, stranger):

@@ -175,83 +175,98 @@ def _local_day(dt) -> str:
     return timezone.localtime(dt).strftime("%Y-%m-%d")
 
 
+def board_row_parts(issues, open_states) -> list[tuple]:
+    """The public rows as kept between readers: ``(pk, reporter_id, open, html)``, the html up to
+    the reader's own action (``board_rows`` adds it). Public fields only: no reporter, no room."""
+    parts = []
+    for issue in issues:
+        n = issue.supporters_count
+        html = format_html(
+            '<li class="list-group-item" id="issue-{pk}" data-testid="board-row">'
+            '<div class="d-flex justify-content-between align-items-start gap-2">'
+            '<span class="fw-semibold">{ref} {category} <span class="small text-muted">· {kind}</span></span>{state}</div>'
+            '<div class="small text-muted">{where} · {filed} <span title="{exact}">{day}</span></div>'
+            '<div class="d-flex justify-content-between align-items-center gap-2 mt-1">'
+            '<span class="small" data-testid="support-count">{support}</span>',
+            pk=issue.pk,
+            ref=issue.reference,
+            category=issue.category.name,
+            kind=issue.get_kind_display(),
+            state=state_badge(issue),
+            where=issue.public_location,
+            filed=_("filed"),
+            exact=local_exact(issue.created_at),
+            day=_local_day(issue.created_at),
+            support=ngettext("%(n)s neighbour says “me too”", "%(n)s neighbours say “me too”", n) % {"n": n},
+        )
+        parts.append((issue.pk, issue.reporter_id, issue.state in open_states, str(html)))
+    return parts
+
+
 @register.simple_tag(takes_context=True)
-def board_rows(context, issues, can_support, supported, open_states):
-    """The compound's public list rows (public fields only: no reporter, no room)."""
+def board_rows(context, parts, can_support, supported):
+    """The compound's public list rows (``board_row_parts``) with the reader's action on each:
+    "me too", "you said me too", or a link to their own issue."""
     user_id = context["user"].pk
     token = str(context.get("csrf_token", ""))
     rows = []
-    for issue in issues:
-        mine = issue.reporter_id == user_id
-        if can_support and issue.state in open_states and not mine:
-            if issue.pk in supported:
+    for pk, reporter_id, is_open, html in parts:
+        mine = reporter_id == user_id
+        if can_support and is_open and not mine:
+            if pk in supported:
                 action = format_html('<span class="badge text-bg-success">{}</span>', _("You said me too"))
             else:
                 action = format_html(
                     '<form method="post" action="{}"><input type="hidden" name="csrfmiddlewaretoken" value="{}">'
                     '<button class="btn btn-outline-primary btn-sm touch-target" type="submit" data-testid="me-too">'
                     '<i class="bi bi-hand-thumbs-up me-1" aria-hidden="true"></i>{}</button></form>',
-                    url_for_pk("issues:support", issue.pk), token, _("Me too"),
+                    url_for_pk("issues:support", pk), token, _("Me too"),
                 )
         elif mine:
-            action = format_html('<a class="small" href="{}">{}</a>', url_for_pk("issues:detail", issue.pk), _("Your issue"))
+            action = format_html('<a class="small" href="{}">{}</a>', url_for_pk("issues:detail", pk), _("Your issue"))
         else:
             action = ""
-        n = issue.supporters_count
-        rows.append(
-            format_html(
-                '<li class="list-group-item" id="issue-{pk}" data-testid="board-row">'
-                '<div class="d-flex justify-content-between align-items-start gap-2">'
-                '<span class="fw-semibold">{ref} {category} <span class="small text-muted">· {kind}</span></span>{state}</div>'
-                '<div class="small text-muted">{where} · {filed} <span title="{exact}">{day}</span></div>'
-                '<div class="d-flex justify-content-between align-items-center gap-2 mt-1">'
-                '<span class="small" data-testid="support-count">{support}</span>{action}</div></li>',
-                pk=issue.pk,
-                ref=issue.reference,
-                category=issue.category.name,
-                kind=issue.get_kind_display(),
-                state=state_badge(issue),
-                where=issue.public_location,
-                filed=_("filed"),
-                exact=local_exact(issue.created_at),
-                day=_local_day(issue.created_at),
-                support=ngettext("%(n)s neighbour says “me too”", "%(n)s neighbours say “me too”", n) % {"n": n},
-                action=action,
-            )
-        )
+        rows.append(f"{html}{action}</div></li>")
     return mark_safe("\n".join(rows))
 
 
-@register.simple_tag
-def my_issue_rows(issues):
-    """"My issues": the reporter's own rows, with the deadline that matters now."""
-    rows = []
+def my_issue_row_parts(issues) -> list[tuple]:
+    """"My issues" rows as kept between requests: ``(html, due, after)``, split where the deadline
+    goes ("due in 3 h" moves with the clock, so ``my_issue_rows`` writes it each time)."""
+    parts = []
     for issue in issues:
         due = issue.current_due
+        after = ""
+        if not due and issue.state == "resolved":
+            after = str(format_html('<span class="text-success">{}</span>', _("Resolved: please rate it")))
+        html = format_html(
+            '<li class="list-group-item" data-testid="my-issue">'
+            '<div class="d-flex justify-content-between align-items-start gap-2">'
+            '<a class="fw-semibold" href="{href}">{ref} {category}</a>{state}</div>'
+            '<div class="small text-muted">{compound} · {location}</div>'
+            '<div class="small d-flex justify-content-between flex-wrap gap-2">'
+            '<span>{filed} <span title="{exact}">{day}</span></span>',
+            href=url_for_pk("issues:detail", issue.pk),
+            ref=issue.reference,
+            category=issue.category.name,
+            state=state_badge(issue),
+            compound=issue.compound.name,
+            location=issue.location_label,
+            filed=_("Filed"),
+            exact=local_exact(issue.created_at),
+            day=_local_day(issue.created_at),
+        )
+        parts.append((str(html), due, after))
+    return parts
+
+
+@register.simple_tag
+def my_issue_rows(parts):
+    """"My issues": the reporter's own rows (``my_issue_row_parts``), with the deadline that
+    matters now."""
+    rows = []
+    for html, due, after in parts:
         if due:
             after = format_html("<span>{}</span>", deadline(due))
-        elif issue.state == "resolved":
-            after = format_html('<span class="text-success">{}</span>', _("Resolved: please rate it"))
-        else:
-            after = ""
-        rows.append(
-            format_html(
-                '<li class="list-group-item" data-testid="my-issue">'
-                '<div class="d-flex justify-content-between align-items-start gap-2">'
-                '<a class="fw-semibold" href="{href}">{ref} {category}</a>{state}</div>'
-                '<div class="small text-muted">{compound} · {location}</div>'
-                '<div class="small d-flex justify-content-between flex-wrap gap-2">'
-                '<span>{filed} <span title="{exact}">{day}</span></span>{after}</div></li>',
-                href=url_for_pk("issues:detail", issue.pk),
-                ref=issue.reference,
-                category=issue.category.name,
-                state=state_badge(issue),
-                compound=issue.compound.name,
-                location=issue.location_label,
-                filed=_("Filed"),
-                exact=local_exact(issue.created_at),
-                day=_local_day(issue.created_at),
-                after=after,
-            )
-        )
+        rows.append(f"{html}{after}</div></li>")
     return mark_safe("\n".join(rows))

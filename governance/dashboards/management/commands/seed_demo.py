@@ -6,6 +6,7 @@ from django.utils import translation
 from committees import demo as committees_demo
 from compounds import demo as compounds_demo
 from governance.issues import demo as issues_demo
+from governance.issues import generations
 from governance.meetings import demo as meetings_demo
 from governance.party import demo as party_demo
 from governance.ratings import demo as ratings_demo
@@ -25,6 +26,8 @@ class Command(BaseCommand):
         meetings_demo.seed(stdout=self.stdout)
         # Last year's star ratings, finished, and this year's in its survey (over the issues above).
         ratings_demo.seed(stdout=self.stdout)
+        # The loaders back-date and bulk-write some rows: nothing kept before is read again.
+        generations.everything_changed()
         self.stdout.write("")
         self.stdout.write(f"Demo accounts (password for all: {compounds_demo.DEMO_PASSWORD}); log in with username or mobile:")
         rows = compounds_demo.accounts_table() + party_demo.accounts_table() + committees_demo.accounts_table() + issues_demo.accounts_table()

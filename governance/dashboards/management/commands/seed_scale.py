@@ -6,6 +6,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
 
 from governance.dashboards import scale
+from governance.issues import generations
 
 
 class Command(BaseCommand):
@@ -87,6 +88,8 @@ class Command(BaseCommand):
                 cur.execute(("ANALYZE " if connection.in_atomic_block else "VACUUM ANALYZE ") + table)
         times["vacuum"] = time.monotonic() - t0
         self.stdout.write(f"{'vacuum':<14} {times['vacuum']:.1f}s")
+        # COPY wrote around the signals: no page part kept before may be read again.
+        generations.everything_changed()
         total = time.monotonic() - started
         with connection.cursor() as cur:
             cur.execute(

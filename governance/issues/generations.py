@@ -1,0 +1,106 @@
+"""Generation stamps: what lets a page keep a rendered part of itself in the cache and never show
+it once the issues behind it have changed.
+
+Every cached part is keyed by the stamps of what it shows: the issues of one compound, of one
+category, of one reporter, all issues, and the names around them (categories, compounds,
+buildings and the organisations that handle issues). Any write to an issue drops the stamps of its
+compound, category and reporter (and "all") once its transaction has committed; a renamed
+category, compound or organisation drops the names' stamp. The next reader finds a stamp missing
+and makes a fresh random one, so an entry kept under the old stamp is never read again (it
+expires on its own).
+
+Why this is safe under concurrency: a reader reads the stamps *before* it reads the database, and
+a writer drops them (again) *after* its commit. A reader that read old data therefore holds an old
+stamp, and whatever it keeps lands under a key no one asks for again; a reader that comes after
+the drop reads committed data.
+
+Writes that bypass the ORM's signals and ``Issue.objects.update`` (the generators' COPY and bulk
+inserts) call ``everything_changed`` when they finish. The cache is used only where it is one
+cache for every process (Redis: ``PAGE_CACHE``), or in tests, which run in one process.
+"""
+
+import uuid
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db import transaction
+
+# How long a kept part lives at most, whatever happens: a bound on anything a stamp does not
+# cover (a renamed building's name written by a bulk update, say).
+TTL = 10 * 60
+
+ALL = ("all", 0)
+NAMES = ("names", 0)
+
+
+def enabled() -> bool:
+    return settings.PAGE_CACHE
+
+
+def _key(scope: str, pk) -> str:
+    return f"gen:{scope}:{pk}"
+
+
+def stamp(*scopes: tuple[str, object]) -> str:
+    """The current stamp of each scope, joined: part of a cache key. Read it before the data."""
+    keys = [_key(*s) for s in scopes]
+    found = cache.get_many(keys)
+    missing = [k for k in keys if k not in found]
+    if missing:
+        for k in missing:
+            cache.add(k, uuid.uuid4().hex, timeout=None)  # only if no one else made it first
+        found.update(cache.get_many(missing))
+    return ".".join(str(found.get(k, "")) for k in keys)
+
+
+def _drop(keys: set[str]) -> None:
+    """Now, and again once the transaction has committed. The second drop is the one that makes
+    it safe (a reader between the two may keep the old rows under a new stamp); the first lets
+    the writer's own transaction read its writes (and tests, whose transactions never commit)."""
+    keys = list(keys)
+    cache.delete_many(keys)
+    transaction.on_commit(lambda: cache.delete_many(keys))
+
+
+def issues_changed(rows) -> None:
+    """Rows of ``(compound_id, category_id, reporter_id)`` for the issues written."""
+    if not enabled():
+        return
+    keys = {_key(*ALL)}
+    for compound_id, category_id, reporter_id in rows:
+        keys.add(_key("compound", compound_id))
+        keys.add(_key("category", category_id))
+        if reporter_id:
+            keys.add(_key("reporter", reporter_id))
+    _drop(keys)
+
+
+def names_changed() -> None:
+    if enabled():
+        _drop({_key(*NAMES)})
+
+
+def everything_changed() -> None:
+    """After writes that no signal hears (the generators' COPY and bulk inserts): the names'
+    stamp is part of every key, so nothing kept before is read again."""
+    names_changed()
+
+
+def cached(name: str, scopes, parts, compute, *, fresh=None):
+    """``compute()``, kept under the stamps of the names and of ``scopes``, the language and
+    ``parts`` (everything else the value depends on). ``fresh(value)``: whether a kept value still
+    holds (for values that also age with the clock). Without the page cache, just ``compute()``."""
+    if not enabled():
+        return compute()
+    from django.urls import get_script_prefix
+    from django.utils.translation import get_language
+
+    from governance.caching import key
+
+    # Rendered parts hold links (the script prefix) and words (the language).
+    k = key(f"page:{name}", stamp(NAMES, *scopes), get_language(), get_script_prefix(), *parts)  # the stamps first, then the data
+    value = cache.get(k)
+    if value is None or (fresh is not None and not fresh(value)):
+        value = compute()
+        cache.set(k, value, TTL)
+    return value

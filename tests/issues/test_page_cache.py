@@ -1,0 +1,218 @@
+"""Pages that keep parts of themselves in the cache (governance/issues/generations.py): the public
+list, my issues and Open311's request lists. A kept part is read again only while nothing it shows
+has changed: each test changes one thing the page shows and checks that the next reader sees it,
+and that what did not change is still read from the cache (fewer queries)."""
+
+import json
+from datetime import timedelta
+
+from django.core.cache import cache
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+
+from governance.issues import generations, services
+from governance.issues.models import Category, Issue
+
+from .factories import file_issue
+from .test_open311 import anon  # noqa: F401
+from .test_pages import login
+
+
+def _get(client, url, **params):
+    with CaptureQueriesContext(connection) as ctx:
+        response = client.get(url, params)
+    assert response.status_code == 200, response.content[:500]
+    return response.content.decode(), len(ctx.captured_queries)
+
+
+# --- the stamps -------------------------------------------------------------------------------
+
+
+def test_a_stamp_is_made_once_and_dropped_by_a_write_to_its_issues(world, resident):
+    first = generations.stamp(("compound", world.a1.pk), generations.NAMES)
+    assert generations.stamp(("compound", world.a1.pk), generations.NAMES) == first
+    other = generations.stamp(("compound", world.b1.pk))
+    file_issue(resident, world.home)  # an issue of A1
+    assert generations.stamp(("compound", world.a1.pk), generations.NAMES) != first
+    assert generations.stamp(("compound", world.b1.pk)) == other  # B1's issues did not change
+
+
+def test_the_stamp_is_dropped_again_after_the_commit(world, resident, django_capture_on_commit_callbacks):
+    """A reader between the write and its commit reads the old rows: whatever it keeps under the
+    stamp it saw must not outlive the commit."""
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        file_issue(resident, world.home)
+        during = generations.stamp(("compound", world.a1.pk))  # a reader before the commit
+    assert callbacks
+    for callback in callbacks:
+        callback()  # the commit
+    assert generations.stamp(("compound", world.a1.pk)) != during
+
+
+def test_an_update_through_the_queryset_drops_the_stamps_of_the_rows_it_writes(world, resident):
+    issue = file_issue(resident, world.home)
+    before = generations.stamp(("reporter", resident.pk), ("category", issue.category_id))
+    Issue.objects.filter(pk=issue.pk).update(supporters_count=3)
+    assert generations.stamp(("reporter", resident.pk), ("category", issue.category_id)) != before
+
+
+def test_a_renamed_category_drops_the_names_stamp(db):
+    before = generations.stamp(generations.NAMES)
+    category = Category.objects.get(code="noise")
+    category.name_en = "Noise at night"
+    category.save()
+    assert generations.stamp(generations.NAMES) != before
+
+
+def test_nothing_is_kept_without_the_page_cache(settings, client, world, resident):
+    settings.PAGE_CACHE = False
+    file_issue(resident, world.home)
+    login(client, resident)
+    url = reverse("issues:mine")
+    first, n1 = _get(client, url)
+    second, n2 = _get(client, url)
+    assert n1 == n2 and not any(k.startswith(":1:page:") for k in getattr(cache, "_cache", {}))
+
+
+# --- the public list --------------------------------------------------------------------------
+
+
+def test_the_public_list_shows_a_new_me_too_and_each_readers_own_action(
+    client, world, resident, neighbour, zone_member
+):
+    issue = file_issue(resident, world.home)
+    url = reverse("issues:board", args=[world.a1.pk])
+    login(client, neighbour)
+    html, cold = _get(client, url, show="all")
+    assert 'data-testid="me-too"' in html and "0 neighbours say" in html
+    html, kept = _get(client, url, show="all")
+    assert kept < cold
+    # The same kept rows, another reader: the reporter sees their own issue, not "me too".
+    login(client, resident)
+    html, _ = _get(client, url, show="all")
+    assert "Your issue" in html and 'data-testid="me-too"' not in html
+    # A "me too" (an update of the count) shows at once, to everyone.
+    services.issue_support(actor=neighbour, issue=issue)
+    html, _ = _get(client, url, show="all")
+    assert "1 neighbour says" in html
+    login(client, neighbour)
+    html, _ = _get(client, url, show="all")
+    assert "You said me too" in html and 'data-testid="me-too"' not in html
+
+
+def test_the_public_list_shows_a_change_of_state_and_a_renamed_category(client, world, resident, neighbour, zone_member):
+    issue = file_issue(resident, world.home)
+    login(client, neighbour)
+    url = reverse("issues:board", args=[world.a1.pk])
+    html, _ = _get(client, url)
+    assert f'data-state="{issue.state}"' in html
+    services.issue_acknowledge(actor=zone_member, issue=issue)
+    html, _ = _get(client, url)
+    assert 'data-state="in_progress"' in html
+    issue.category.name_en = "Litter in the stairwell"
+    issue.category.save()
+    html, _ = _get(client, url)
+    assert "Litter in the stairwell" in html
+
+
+def test_a_closed_issue_leaves_the_kept_default_list_after_30_days(
+    client, world, resident, neighbour, zone_member, monkeypatch
+):
+    issue = file_issue(resident, world.home)
+    services.issue_acknowledge(actor=zone_member, issue=issue)
+    services.issue_resolve(actor=zone_member, issue=issue, note="已清理")
+    services.issue_rate(actor=resident, issue=issue, rating="satisfied")
+    # Back-date the closing (test set-up) to a minute before it leaves the default list.
+    now = timezone.now()
+    Issue.objects.filter(pk=issue.pk).update(closed_at=now - timedelta(days=30) + timedelta(minutes=1))
+    login(client, neighbour)
+    url = reverse("issues:board", args=[world.a1.pk])
+    assert f'id="issue-{issue.pk}"' in _get(client, url)[0]
+    monkeypatch.setattr(timezone, "now", lambda: now + timedelta(minutes=2))
+    html, _ = _get(client, url)
+    assert f'id="issue-{issue.pk}"' not in html  # nothing was written: the clock alone
+    assert f'id="issue-{issue.pk}"' in _get(client, url, show="all")[0]
+
+
+def test_one_compounds_new_issue_leaves_another_compounds_list_kept(client, world, resident, b_resident, other_officer):
+    login(client, resident)
+    url = reverse("issues:board", args=[world.a1.pk])
+    _, cold = _get(client, url)
+    _, kept = _get(client, url)
+    file_issue(b_resident, world.b_home)
+    assert _get(client, url)[1] == kept < cold
+
+
+# --- my issues --------------------------------------------------------------------------------
+
+
+def test_my_issues_shows_a_change_at_once_and_deadlines_move_with_the_clock(
+    client, world, resident, zone_member, monkeypatch
+):
+    issue = file_issue(resident, world.home)
+    login(client, resident)
+    url = reverse("issues:mine")
+    html, cold = _get(client, url)
+    assert "due in" in html
+    services.issue_acknowledge(actor=zone_member, issue=issue)
+    html, _ = _get(client, url)
+    assert 'data-state="in_progress"' in html
+    html, kept = _get(client, url)
+    assert kept < cold
+    issue.refresh_from_db()
+    monkeypatch.setattr(timezone, "now", lambda: issue.resolution_due + timedelta(hours=2))
+    html, again = _get(client, url)
+    assert again == kept and "overdue" in html  # the kept row, its deadline written now
+
+
+def test_my_issues_are_kept_per_reader(client, world, resident, neighbour):
+    mine = file_issue(resident, world.home)
+    theirs = file_issue(neighbour, world.next_door)
+    login(client, resident)
+    html, _ = _get(client, reverse("issues:mine"))
+    login(client, neighbour)
+    other, _ = _get(client, reverse("issues:mine"))
+    assert mine.reference in html and theirs.reference not in html
+    assert theirs.reference in other and mine.reference not in other
+
+
+# --- Open311 ----------------------------------------------------------------------------------
+
+
+def test_open311_keeps_a_fixed_window_until_its_service_changes(anon, world, resident, neighbour, zone_member):  # noqa: F811
+    sanitation = file_issue(resident, world.home, code="sanitation")
+    url = "/open311/v2/requests.json"
+    since = (timezone.localdate() - timedelta(days=89)).isoformat()
+    params = {"service_code": "sanitation", "start_date": since}
+
+    def rows():
+        body, n = _get(anon, url, **params)
+        return {r["service_request_id"]: r for r in json.loads(body)}, n
+
+    first, cold = rows()
+    assert first[sanitation.pk]["status_notes"] == "Dispatched"
+    again, kept = rows()
+    assert again == first and kept == 1 < cold  # only the service's id
+    # Another service's issue does not touch this list.
+    file_issue(neighbour, world.next_door, code="noise")
+    assert rows()[1] == kept
+    # A change of state shows at once; so does a new request of the service.
+    services.issue_acknowledge(actor=zone_member, issue=sanitation)
+    changed, _ = rows()
+    assert changed[sanitation.pk]["status_notes"] == "In progress"
+    newer = file_issue(neighbour, world.next_door, code="sanitation")
+    assert newer.pk in rows()[0]
+    # A renamed service too.
+    category = Category.objects.get(code="sanitation")
+    category.name_en = "Rubbish"
+    category.save()
+    assert rows()[0][newer.pk]["service_name"] == "Rubbish"
+
+
+def test_open311_does_not_keep_a_window_that_ends_now(anon, world, resident):  # noqa: F811
+    file_issue(resident, world.home)
+    _, first = _get(anon, "/open311/v2/requests.json")
+    _, second = _get(anon, "/open311/v2/requests.json")
+    assert first == second == 1
