@@ -145,7 +145,7 @@ if IS_POSTGRES:
 # --- Redis: cache, sessions, Celery ---------------------------------------------------------
 REDIS_URL = env.str("REDIS_URL", default="")
 if REDIS_URL:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+    CACHES = {"default": {"BACKEND": "governance.caching.RedisCache", "LOCATION": REDIS_URL}}
     # Measured 487 → 647 logged-in requests/s per core against plain database sessions.
     SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 else:
