@@ -538,8 +538,9 @@ def board(request, pk):
     )
     page = Paginator(range(kept["count"]), kept["size"]).get_page(kept["number"])
     page.object_list = kept["rows"]
-    ids = [row[0] for row in kept["rows"]]
     can_support = compound.pk in scopes_for(request.user).resident_compounds
+    # Whether the reader said "me too" matters only on open issues not their own (board_rows).
+    ids = [pk for pk, reporter_id, is_open, _html in kept["rows"] if is_open and reporter_id != request.user.pk]
     supported = set(
         IssueSupport.objects.filter(user=request.user, issue_id__in=ids).values_list("issue_id", flat=True)
     ) if ids and can_support else set()
