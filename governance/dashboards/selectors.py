@@ -207,6 +207,8 @@ class Coverage:
     rows: list
     total: CoverageRow
     stored: bool = False  # summed from the stored counts (a wide area), not counted live
+    # The cache key these figures are kept under (None: not kept); the page keeps its table there too.
+    kept_key: str | None = None
 
 
 def _area(user, level: str | None, area_id) -> tuple[str, int | None, Q, str]:
@@ -418,6 +420,7 @@ def coverage(user, *, level: str | None = None, area_id=None, today: date | None
             return cached
     result = _coverage(level, area_id, area_q, row_kind, today)
     if key is not None and result.stored:
+        result.kept_key = key
         cache.set(key, result, COVERAGE_CACHE_SECONDS)
     return result
 

@@ -253,3 +253,23 @@ def test_kept_sums_follow_every_change_of_the_stored_counts(serving, world, offi
     CommunityCoverage.objects.filter(community=world.a).update(figures={**CommunityCoverage.objects.get(
         community=world.a).figures, "compounds": 99}, refreshed_at=timezone.now())
     assert _district(district_admin, world)[1]["compounds"] == before + 1 - 3 + 99
+
+
+def test_the_page_keeps_its_table_only_as_long_as_the_stored_counts(serving, client, world, officer, district_admin,
+                                                                     monkeypatch):
+    """With a shared cache the rendered table is kept beside the kept sums, under their key."""
+    monkeypatch.setattr(selectors, "STORED_ABOVE", 0)
+    coverage_services.refresh_coverage()
+    client.force_login(district_admin)
+    url = reverse("dashboards:coverage") + f"?level=district&id={world.district.pk}"
+
+    def table():
+        html = client.get(url).content.decode()
+        return html[html.index("<tbody>"):html.index("</tfoot>")]
+
+    first = table()
+    assert table() == first
+    _grow(world, officer, 1)
+    assert table() == first  # as of the last refresh, like the sums
+    coverage_services.refresh_coverage()
+    assert table() != first  # the refresh shows at once
