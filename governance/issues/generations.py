@@ -1,8 +1,8 @@
 """Generation stamps: what lets a page keep a rendered part of itself in the cache and never show
 it once the issues behind it have changed.
 
-Every cached part is keyed by the stamps of what it shows: the issues of one compound, of one
-category, of one reporter, all issues, and the names around them (categories, compounds,
+Every cached part is keyed by the stamps of what it shows: one issue's timeline, the issues of one
+compound, of one category, of one reporter, all issues, the people named beside them, and the names around them (categories, compounds,
 buildings and the organisations that handle issues). Any write to an issue drops the stamps of its
 compound, category and reporter (and "all") once its transaction has committed; a renamed
 category, compound or organisation drops the names' stamp. The next reader finds a stamp missing
@@ -31,6 +31,9 @@ TTL = 10 * 60
 
 ALL = ("all", 0)
 NAMES = ("names", 0)
+# People shown beside an issue (reporters, holders, party members and their zones): kept apart
+# from the names, so that a profile edited somewhere drops only the parts that name people.
+PEOPLE = ("people", 0)
 
 
 def enabled() -> bool:
@@ -63,11 +66,12 @@ def _drop(keys: set[str]) -> None:
 
 
 def issues_changed(rows) -> None:
-    """Rows of ``(compound_id, category_id, reporter_id)`` for the issues written."""
+    """Rows of ``(id, compound_id, category_id, reporter_id)`` for the issues written."""
     if not enabled():
         return
     keys = {_key(*ALL)}
-    for compound_id, category_id, reporter_id in rows:
+    for pk, compound_id, category_id, reporter_id in rows:
+        keys.add(_key("issue", pk))
         keys.add(_key("compound", compound_id))
         keys.add(_key("category", category_id))
         if reporter_id:
@@ -75,15 +79,27 @@ def issues_changed(rows) -> None:
     _drop(keys)
 
 
+def timeline_changed(issue_id) -> None:
+    """An event or a photo of the issue was written."""
+    if enabled():
+        _drop({_key("issue", issue_id)})
+
+
 def names_changed() -> None:
     if enabled():
         _drop({_key(*NAMES)})
+
+
+def people_changed() -> None:
+    if enabled():
+        _drop({_key(*PEOPLE)})
 
 
 def everything_changed() -> None:
     """After writes that no signal hears (the generators' COPY and bulk inserts): the names'
     stamp is part of every key, so nothing kept before is read again."""
     names_changed()
+    people_changed()
 
 
 def cached(name: str, scopes, parts, compute, *, fresh=None):
@@ -93,12 +109,16 @@ def cached(name: str, scopes, parts, compute, *, fresh=None):
     if not enabled():
         return compute()
     from django.urls import get_script_prefix
+    from django.utils import timezone
     from django.utils.translation import get_language
 
     from governance.caching import key
 
-    # Rendered parts hold links (the script prefix) and words (the language).
-    k = key(f"page:{name}", stamp(NAMES, *scopes), get_language(), get_script_prefix(), *parts)  # the stamps first, then the data
+    # Rendered parts hold links (the script prefix), words (the language) and local times.
+    k = key(
+        f"page:{name}", stamp(NAMES, *scopes), get_language(), get_script_prefix(),
+        timezone.get_current_timezone_name(), *parts,
+    )  # the stamps first, then the data
     value = cache.get(k)
     if value is None or (fresh is not None and not fresh(value)):
         value = compute()

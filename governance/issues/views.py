@@ -18,9 +18,11 @@ from django.core.paginator import Paginator
 from django.db.models import Count, Min, Q
 from django.http import FileResponse, Http404, StreamingHttpResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -693,18 +695,32 @@ def _detail(request, issue, *, bound_action=None, bound_form=None, status=200):
     # Who filed on the resident's behalf sees what they typed, never the linked account's name.
     filer_only = not (internal or reporter) and issue.filed_by_id == user.pk
     trusted = internal or reporter or filer_only
-    events = list(selectors.timeline(issue, internal=internal))
+    show_reporter = trusted or not issue.anonymous
+
+    def timeline():
+        events = list(selectors.timeline(issue, internal=internal))
+        context = {"events": events, "issue": issue, "show_reporter": show_reporter, "typed_reporter_only": filer_only}
+        return render_to_string("issues/_timeline.html", context)
+
+    # Kept until an event or photo of the issue, the issue itself or a person named is written; one
+    # copy per way of reading it (internal events or not, the reporter named or not).
+    kept_timeline = generations.cached(
+        "timeline",
+        [("issue", issue.pk), generations.PEOPLE],
+        (issue.pk, internal, show_reporter, filer_only),
+        timeline,
+    )
     return render(
         request,
         "issues/detail.html",
         {
             "issue": issue,
             "photos": [p for p in issue.photos.all() if p.stage == PhotoStage.FILED],
-            "events": events,
+            "timeline": mark_safe(kept_timeline),  # rendered by the template engine, escaped there
             "action_forms": action_forms,
             "internal": internal,
             "is_reporter": reporter,
-            "show_reporter": trusted or not issue.anonymous,
+            "show_reporter": show_reporter,
             "typed_reporter_only": filer_only,
             "full_location": trusted,
             # The number in full to the reporter, and to those handling it when they asked to be
@@ -722,7 +738,7 @@ def _detail(request, issue, *, bound_action=None, bound_form=None, status=200):
 
 @login_required
 def issue_detail(request, pk):
-    issue = access_issue(request.user, pk)
+    issue = permissions.access_issue_kept(request.user, pk)
     if response := method_not_allowed(request, "GET"):
         return response
     return _detail(request, issue)

@@ -217,3 +217,53 @@ def test_open311_does_not_keep_a_window_that_ends_now(anon, world, resident):  #
     _, first = _get(anon, "/open311/v2/requests.json")
     _, second = _get(anon, "/open311/v2/requests.json")
     assert first == second == 1
+
+
+# --- one issue --------------------------------------------------------------------------------
+
+
+def test_the_issue_page_shows_a_comment_at_once_to_each_reader_as_they_may_see_it(
+    client, world, resident, zone_member
+):
+    issue = file_issue(resident, world.home)
+    url = reverse("issues:detail", args=[issue.pk])
+    login(client, resident)
+    html, cold = _get(client, url)
+    html, kept = _get(client, url)
+    assert kept < cold
+    # A comment writes an event, not the issue: its own drop shows it.
+    services.issue_comment(actor=zone_member, issue=issue, text="明天上午来处理。")
+    services.issue_comment(actor=zone_member, issue=issue, text="内部：需要物业配合。", public=False)
+    html, _ = _get(client, url)
+    assert "明天上午来处理。" in html and "内部：需要物业配合。" not in html
+    login(client, zone_member)
+    html, _ = _get(client, url)
+    assert "明天上午来处理。" in html and "内部：需要物业配合。" in html
+    login(client, resident)
+    assert "内部：需要物业配合。" not in _get(client, url)[0]  # the handler's copy is not the reporter's
+
+
+def test_the_issue_page_follows_a_new_state_and_a_renamed_person(client, world, resident, zone_member):
+    issue = file_issue(resident, world.home)
+    url = reverse("issues:detail", args=[issue.pk])
+    login(client, resident)
+    services.issue_acknowledge(actor=zone_member, issue=issue)
+    html, _ = _get(client, url)
+    assert zone_member.name in html
+    zone_member.display_name = "王志愿"
+    zone_member.save()
+    html, _ = _get(client, url)
+    assert "王志愿" in html  # the holder, and the actor in the timeline
+    services.issue_resolve(actor=zone_member, issue=issue, note="已清理")
+    html, _ = _get(client, url)
+    assert 'data-state="resolved"' in html and "已清理" in html
+
+
+def test_no_password_hash_is_kept_with_an_issue(client, world, resident, zone_member):
+    from governance.issues.permissions import _related_rows
+
+    issue = file_issue(resident, world.home)
+    services.issue_acknowledge(actor=zone_member, issue=issue)
+    related = _related_rows(issue.pk)
+    for person in (related["reporter"], related["holder"]):
+        assert "password" in person.get_deferred_fields()
