@@ -11,14 +11,24 @@ def method_not_allowed(request, *methods):
     return None
 
 
+def page_size(request, per_page=50) -> int:
+    try:
+        return min(max(int(request.GET.get("size", per_page)), 10), 200)
+    except ValueError:
+        return per_page
+
+
+def page_asked(request, per_page=50) -> tuple[int, int]:
+    """The page number and size asked for, as ``paginate`` reads them (a number that is not one:
+    page 1), before the rows are counted: the key of a kept page."""
+    raw = request.GET.get("page", "")
+    return (int(raw) if raw.isdigit() and int(raw) > 0 else 1), page_size(request, per_page)
+
+
 def paginate(request, queryset, per_page=50, *, count=None):
     """A bounded page: ``?page=`` beyond the end shows the last page instead of failing.
     ``count``: the number of rows when the caller has already counted them (saves the query)."""
-    try:
-        size = min(max(int(request.GET.get("size", per_page)), 10), 200)
-    except ValueError:
-        size = per_page
-    paginator = Paginator(queryset, size)
+    paginator = Paginator(queryset, page_size(request, per_page))
     if count is not None:
         paginator.count = count  # a cached_property: this replaces the COUNT query
     return paginator.get_page(request.GET.get("page"))

@@ -28,6 +28,7 @@ from django.db import transaction
 # How long a kept part lives at most, whatever happens: a bound on anything a stamp does not
 # cover (a renamed building's name written by a bulk update, say).
 TTL = 10 * 60
+STAMP_TTL = 24 * 3600
 
 ALL = ("all", 0)
 NAMES = ("names", 0)
@@ -51,7 +52,9 @@ def stamp(*scopes: tuple[str, object]) -> str:
     missing = [k for k in keys if k not in found]
     if missing:
         for k in missing:
-            cache.add(k, uuid.uuid4().hex, timeout=None)  # only if no one else made it first
+            # Only if no one else made it first. A stamp that expires is replaced like a dropped
+            # one (what was kept under it is never read again), so stamps may expire and be evicted.
+            cache.add(k, uuid.uuid4().hex, timeout=STAMP_TTL)
         found.update(cache.get_many(missing))
     return ".".join(str(found.get(k, "")) for k in keys)
 
@@ -102,10 +105,12 @@ def everything_changed() -> None:
     people_changed()
 
 
-def cached(name: str, scopes, parts, compute, *, fresh=None):
+def cached(name: str, scopes, parts, compute, *, fresh=None, keep=None):
     """``compute()``, kept under the stamps of the names and of ``scopes``, the language and
     ``parts`` (everything else the value depends on). ``fresh(value)``: whether a kept value still
-    holds (for values that also age with the clock). Without the page cache, just ``compute()``."""
+    holds (for values that also age with the clock). ``keep(value)``: whether to keep a new value
+    at all (a page asked for beyond the last is shown but not kept: its number is the caller's).
+    Without the page cache, just ``compute()``."""
     if not enabled():
         return compute()
     from django.urls import get_script_prefix
@@ -122,5 +127,6 @@ def cached(name: str, scopes, parts, compute, *, fresh=None):
     value = cache.get(k)
     if value is None or (fresh is not None and not fresh(value)):
         value = compute()
-        cache.set(k, value, TTL)
+        if keep is None or keep(value):
+            cache.set(k, value, TTL)
     return value

@@ -14,7 +14,7 @@ same HTTP status. Remote media (``media_url``) are not fetched.
 import json
 import math
 import xml.etree.ElementTree as ET
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
 from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -322,8 +322,11 @@ def _get_requests(request, format):
         return _records(format, "service_requests", "request", rows)
     end = _when(params["end_date"], "end_date") if params.get("end_date", "").strip() else None
     start = _when(params["start_date"], "start_date") if params.get("start_date", "").strip() else None
-    # A window fixed by the caller's dates is kept (below); one that ends now moves with the clock.
-    fixed = start is not None or end is not None
+    # A window of whole days fixed by the caller's dates is kept (below); one that ends now moves
+    # with the clock, and one of arbitrary instants would let any caller fill the cache.
+    fixed = (start is not None or end is not None) and all(
+        timezone.localtime(dt).time() == time.min for dt in (start, end) if dt is not None
+    )
     if end is None:
         end = start + timedelta(days=WINDOW_DAYS) if start is not None else timezone.now()
     if start is None:

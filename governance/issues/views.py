@@ -33,6 +33,7 @@ from governance.http import (
     form_errors_from,
     get_or_404,
     method_not_allowed,
+    page_asked,
     paginate,
     paginate_deferred,
     querystring_without,
@@ -245,11 +246,13 @@ MINE_FIELDS = (
 def my_issues(request):
     if response := method_not_allowed(request, "GET"):
         return response
+    number, size = page_asked(request)
     kept = generations.cached(
         "mine",
         [("reporter", request.user.pk)],
-        (request.user.pk, request.GET.get("page"), request.GET.get("size")),
+        (request.user.pk, number, size),
         lambda: _my_issues_page(request),
+        keep=lambda kept: kept["number"] == number,
     )
     page = Paginator(range(kept["count"]), kept["size"]).get_page(kept["number"])
     page.object_list = kept["rows"]
@@ -531,12 +534,14 @@ def board(request, pk):
     if response := method_not_allowed(request, "GET"):
         return response
     show_all = request.GET.get("show") == "all"
+    number, size = page_asked(request)
     kept = generations.cached(
         "board",
         [("compound", compound.pk)],
-        (compound.pk, show_all, request.GET.get("page"), request.GET.get("size")),
+        (compound.pk, show_all, number, size),
         lambda: _board_page(request, compound, show_all),
         fresh=lambda kept: kept["until"] is None or timezone.now() < kept["until"],
+        keep=lambda kept: kept["number"] == number,
     )
     page = Paginator(range(kept["count"]), kept["size"]).get_page(kept["number"])
     page.object_list = kept["rows"]

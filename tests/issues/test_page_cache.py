@@ -267,3 +267,23 @@ def test_no_password_hash_is_kept_with_an_issue(client, world, resident, zone_me
     related = _related_rows(issue.pk)
     for person in (related["reporter"], related["holder"]):
         assert "password" in person.get_deferred_fields()
+
+
+def test_only_windows_of_whole_days_are_kept(anon, world, resident):  # noqa: F811
+    """Any instant would do as a bound: keeping each would let any caller fill the cache."""
+    file_issue(resident, world.home)
+    since = (timezone.localtime() - timedelta(days=3)).replace(microsecond=0).isoformat()
+    _, first = _get(anon, "/open311/v2/requests.json", start_date=since)
+    _, second = _get(anon, "/open311/v2/requests.json", start_date=since)
+    assert first == second == 1
+
+
+def test_a_page_beyond_the_last_is_shown_but_not_kept(client, world, resident):
+    file_issue(resident, world.home)
+    login(client, resident)
+    url = reverse("issues:mine")
+    html, cold = _get(client, url, page=99)
+    assert 'data-testid="my-issue"' in html  # the last page
+    assert _get(client, url, page=99)[1] == cold
+    _get(client, url, page=1)
+    assert _get(client, url, page=1)[1] < cold  # the page that exists is kept
