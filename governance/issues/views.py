@@ -705,12 +705,16 @@ def _detail(request, issue, *, bound_action=None, bound_form=None, status=200):
     def timeline():
         events = list(selectors.timeline(issue, internal=internal))
         context = {"events": events, "issue": issue, "show_reporter": show_reporter, "typed_reporter_only": filer_only}
-        return render_to_string("issues/_timeline.html", context)
+        return {
+            "html": render_to_string("issues/_timeline.html", context),
+            "photos": [p.pk for p in issue.photos.all() if p.stage == PhotoStage.FILED],
+        }
 
-    # Kept until an event or photo of the issue, the issue itself or a person named is written; one
-    # copy per way of reading it (internal events or not, the reporter named or not).
-    kept_timeline = generations.cached(
-        "timeline",
+    # The timeline and the filed photos, kept until an event or photo of the issue, the issue
+    # itself or a person named is written; one copy per way of reading it (internal events or
+    # not, the reporter named or not).
+    kept = generations.cached(
+        "timeline-and-photos",
         [("issue", issue.pk), generations.PEOPLE],
         (issue.pk, internal, show_reporter, filer_only),
         timeline,
@@ -720,8 +724,8 @@ def _detail(request, issue, *, bound_action=None, bound_form=None, status=200):
         "issues/detail.html",
         {
             "issue": issue,
-            "photos": [p for p in issue.photos.all() if p.stage == PhotoStage.FILED],
-            "timeline": mark_safe(kept_timeline),  # rendered by the template engine, escaped there
+            "photos": kept["photos"],  # ids
+            "timeline": mark_safe(kept["html"]),  # rendered by the template engine, escaped there
             "action_forms": action_forms,
             "internal": internal,
             "is_reporter": reporter,
