@@ -313,6 +313,7 @@ def contracts_sync(*, today: date | None = None) -> dict:
                 status=ContractStatus.ENDED, ended_on=contract.ends_on, end_reason=_("Term over")
             ):
                 contract.refresh_from_db()
+                contract.save(update_fields=["status"])  # for the audit trail, as contract_end
                 for staff in contract.company.staff.all().select_related("user"):
                     _revoke_staff(staff.user, contract.compound, None)
                 ended += 1

@@ -20,7 +20,9 @@ from django.contrib.auth.decorators import login_required
 from django.db.models import Q
 from django.http import Http404, HttpResponse
 from django.shortcuts import render
+from django.template.loader import render_to_string
 from django.utils import timezone
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _t
 from django.utils.translation import gettext_lazy as _
 from openpyxl import Workbook
@@ -29,7 +31,7 @@ from openpyxl.styles import Font
 from committees.models import PropertyCompany
 from compounds.models import Community, Compound, Department, Subdistrict
 from governance.http import method_not_allowed
-from governance.issues import rates
+from governance.issues import generations, rates
 from governance.issues.models import IssuePolicy
 from governance.issues.scoping import RatesScope, rates_scope
 from governance.party.models import PartyMember, ResponsibilityZone
@@ -177,6 +179,52 @@ def _period(request, today: date):
 # --- pages ------------------------------------------------------------------------------------
 
 
+def _index_rows(kind: str, start: date, end: date, scope: RatesScope, policy: IssuePolicy) -> list[dict]:
+    by = rates.rates_by(kind, start, end, within=scope.within(kind), policy=policy)
+    rows = _sorted_rows(kind, by, scope, policy.weights())
+    for row in rows:
+        row["link"] = kind == "compound" and (scope.places is not None or row["pk"] in (scope.compound_ids or ()))
+    return rows
+
+
+def _index_body(kind: str, start: date, end: date, scope: RatesScope, policy: IssuePolicy) -> dict:
+    """The rates page's figures: the rendered table, the chart's data and how many rows.
+
+    Kept in the page cache (``generations``) when the scope's issues all carry stamps: under the
+    stamps of the scope's places (any write to one of their issues drops it), of the rollup (a
+    refresh), of the names (subjects and what ties them to places) and of the people (members and
+    zones), and until the clock alone would change a figure: the next deadline ahead of an open
+    issue of the period (``rates.next_change``)."""
+
+    kept = kind != "department" and scope.stamps is not None and generations.enabled()
+
+    def compute() -> dict:
+        now = timezone.now()
+        rows = _index_rows(kind, start, end, scope, policy)
+        chart = {
+            "type": "bar",
+            "labels": [row["name"] for row in rows],
+            "series": [{"label": str(_("Composite %")), "data": [_chart_value(row["rates"].composite) for row in rows]}],
+        }
+        table = render_to_string("dashboards/_rates_table.html", {"rows": rows, "subject_label": SUBJECT_LABELS[kind]})
+        until = rates.next_change(start, end, within=scope.within(kind), now=now) if kept else None
+        return {"count": len(rows), "table": table, "chart": chart, "until": until}
+
+    if not kept:
+        return compute()
+    scopes = [*scope.stamps, generations.ROLLUPS]
+    if kind in ("member", "zone"):
+        scopes.append(generations.PEOPLE)
+    body = generations.cached(
+        "rates-index",
+        scopes,
+        (kind, start, end, policy.weights(), scope.issues, scope.places, sorted(scope.compound_ids or ())),
+        compute,
+        fresh=lambda body: body["until"] is None or timezone.now() < body["until"],
+    )
+    return {**body, "table": mark_safe(body["table"])}  # rendered by the template engine, escaped there
+
+
 @login_required
 def rates_index(request):
     """Every subject of a kind in the caller's scope over a period: the rates, a bar chart of the
@@ -187,20 +235,12 @@ def rates_index(request):
     today = timezone.localdate()
     form, kind, start, end, preset = _period(request, today)
     policy = IssuePolicy.current()
-    by = rates.rates_by(kind, start, end, within=scope.within(kind), policy=policy)
-    rows = _sorted_rows(kind, by, scope, policy.weights())
-    for row in rows:
-        row["link"] = kind == "compound" and (scope.places is not None or row["pk"] in (scope.compound_ids or ()))
     if request.GET.get("format") == "xlsx":
-        return _xlsx(kind, start, end, rows)
+        return _xlsx(kind, start, end, _index_rows(kind, start, end, scope, policy))
     query = request.GET.copy()
     query.update({"kind": kind, "start": start.isoformat(), "end": end.isoformat(), "format": "xlsx"})
     query.pop("preset", None)
-    chart = {
-        "type": "bar",
-        "labels": [row["name"] for row in rows],
-        "series": [{"label": str(_("Composite %")), "data": [_chart_value(row["rates"].composite) for row in rows]}],
-    }
+    body = _index_body(kind, start, end, scope, policy)
     return render(
         request,
         "dashboards/rates.html",
@@ -214,8 +254,7 @@ def rates_index(request):
             "end": end,
             "preset": preset,
             "presets": PRESETS,
-            "rows": rows,
-            "chart": chart,
+            **body,
             "xlsx_query": query.urlencode(),
             "weights": _definitions(policy),
             "ranking_month": _months_back(today, 1).strftime("%Y-%m"),

@@ -2,10 +2,12 @@
 it once the issues behind it have changed.
 
 Every cached part is keyed by the stamps of what it shows: one issue's timeline, the issues of one
-compound, of one category, of one reporter, all issues, the people named beside them, and the names around them (categories, compounds,
-buildings and the organisations that handle issues). Any write to an issue drops the stamps of its
-compound, category and reporter (and "all") once its transaction has committed; a renamed
-category, compound or organisation drops the names' stamp. The next reader finds a stamp missing
+compound, community, subdistrict, category or reporter, all issues, the people named beside them,
+the names around them (categories, places, the organisations that handle issues and what ties
+them to places: contracts, branches' coverage) and the rates' monthly rollup. Any write to an
+issue drops the stamps of its compound, community, subdistrict, category and reporter (and "all")
+once its transaction has committed; a renamed category, compound or organisation drops the names'
+stamp; a refresh of the rollup drops the rollup's. The next reader finds a stamp missing
 and makes a fresh random one, so an entry kept under the old stamp is never read again (it
 expires on its own).
 
@@ -35,6 +37,8 @@ NAMES = ("names", 0)
 # People shown beside an issue (reporters, holders, party members and their zones): kept apart
 # from the names, so that a profile edited somewhere drops only the parts that name people.
 PEOPLE = ("people", 0)
+# The rates' monthly rollup (``rollups``): dropped whenever a refresh rewrites a month.
+ROLLUPS = ("rollups", 0)
 
 
 def enabled() -> bool:
@@ -68,14 +72,20 @@ def _drop(keys: set[str]) -> None:
     transaction.on_commit(lambda: cache.delete_many(keys))
 
 
+# What ``issues_changed`` is given for each issue written, in this order.
+ISSUE_FIELDS = ("pk", "compound_id", "community_id", "subdistrict_id", "category_id", "reporter_id")
+
+
 def issues_changed(rows) -> None:
-    """Rows of ``(id, compound_id, category_id, reporter_id)`` for the issues written."""
+    """Rows of the ``ISSUE_FIELDS`` of the issues written."""
     if not enabled():
         return
     keys = {_key(*ALL)}
-    for pk, compound_id, category_id, reporter_id in rows:
+    for pk, compound_id, community_id, subdistrict_id, category_id, reporter_id in rows:
         keys.add(_key("issue", pk))
         keys.add(_key("compound", compound_id))
+        keys.add(_key("community", community_id))
+        keys.add(_key("subdistrict", subdistrict_id))
         keys.add(_key("category", category_id))
         if reporter_id:
             keys.add(_key("reporter", reporter_id))
@@ -96,6 +106,11 @@ def names_changed() -> None:
 def people_changed() -> None:
     if enabled():
         _drop({_key(*PEOPLE)})
+
+
+def rollups_changed() -> None:
+    if enabled():
+        _drop({_key(*ROLLUPS)})
 
 
 def everything_changed() -> None:

@@ -219,7 +219,7 @@ class IssueQuerySet(models.QuerySet):
         from . import generations
 
         if generations.enabled():
-            generations.issues_changed(set(self.values_list("pk", "compound_id", "category_id", "reporter_id")))
+            generations.issues_changed(set(self.values_list(*generations.ISSUE_FIELDS)))
             if kwargs.keys() & {"compound", "compound_id", "category", "category_id", "reporter", "reporter_id"}:
                 generations.names_changed()  # in every key: the new owner's parts go too
         return super().update(**kwargs)

@@ -27,12 +27,12 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
-from django.db.models import Count, F, Q, QuerySet
+from django.db.models import Count, F, Min, Q, QuerySet
 from django.utils import timezone
 
 from . import rollups
 from .models import Issue, IssuePolicy, Rating, Summons
-from .states import DONE_STATES, VOID_STATES
+from .states import DONE_STATES, OPEN_STATES, VOID_STATES
 
 BASIC_WEIGHT = 0.9
 
@@ -246,6 +246,22 @@ def rates_by(
         qs = qs.filter(within)
     rows = qs.order_by().values(field).annotate(**aggregates)
     return {row[field]: _make(row, weights) for row in rows}
+
+
+def next_change(start: date, end: date, *, within: Q | None = None, now=None) -> datetime | None:
+    """When the issues' rates over [start, end] next change by the clock alone (None: not until an
+    issue changes): the earliest deadline still ahead of an open issue filed in the period, the
+    moment it joins a base (``response_due < now``, ``resolution_due < now`` in the aggregates).
+    Acknowledged, missed or done issues are settled already; cancelled and merged ones never count."""
+    now = now or timezone.now()
+    qs = issues_in_period(start, end).filter(state__in=OPEN_STATES)
+    if within is not None:
+        qs = qs.filter(within)
+    found = qs.aggregate(
+        response=Min("response_due", filter=Q(response_due__gte=now, acknowledged_at__isnull=True, response_missed=False)),
+        resolution=Min("resolution_due", filter=Q(resolution_due__gte=now)),
+    )
+    return min((at for at in found.values() if at is not None), default=None)
 
 
 def ranking(kind: str, month: date, *, within: Q | None = None, now=None, policy=None) -> list[tuple[int, Rates]]:

@@ -23,6 +23,7 @@ from django.utils import timezone
 from governance import caching
 from governance.caching import shared_cache
 
+from . import generations
 from .models import Issue, IssueMonthRefresh, IssueMonthRollup, IssueRollupWatermark
 from .states import OPEN_STATES
 
@@ -97,6 +98,7 @@ def _refresh_month(month: date, now) -> None:
     # The clock, not ``now`` (the moment the figures are as of): sums read from these rows are
     # kept under a key of this time, so two refreshes as of the same moment must differ here.
     IssueMonthRefresh.objects.filter(month=month).update(refreshed_at=timezone.now())
+    generations.rollups_changed()  # pages that keep what they summed from the rollup
 
 
 # --- reading ----------------------------------------------------------------------------------

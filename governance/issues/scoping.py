@@ -18,6 +18,7 @@ from compounds.models import Community, Compound
 from compounds.scopes import scopes_for
 from governance.accounts.roles import Role
 
+from . import generations
 from .models import Summons
 
 
@@ -32,6 +33,9 @@ class RatesScope:
     companies: object = None  # property staff: their companies (a subquery)
     departments: set | None = None  # department responders: their departments
     staff_q: Q | None = None  # the staff's places as a filter on Community
+    # The generation stamps (``generations``) of every issue in the scope, or None when the scope
+    # reaches issues through something no stamp covers (a company's staff, a department's summonses).
+    stamps: list | None = None
 
     def within(self, kind: str) -> Q:
         return self.summonses if kind == "department" else self.issues
@@ -80,8 +84,8 @@ def rates_scope(user) -> RatesScope:
     """The caller's scope for the rates, or 404 when they have none (residents, strangers)."""
     s = scopes_for(user)
     if s.system_admin:
-        return RatesScope(Q(), Q(), None, Q(), staff_q=Q())
-    issue_parts, summons_parts, compounds = [], [], set()
+        return RatesScope(Q(), Q(), None, Q(), staff_q=Q(), stamps=[generations.ALL])
+    issue_parts, summons_parts, compounds, stamps = [], [], set(), set()
     places = companies = None
     if s.is_staff:
         place = Q(pk__in=[])
@@ -94,11 +98,15 @@ def rates_scope(user) -> RatesScope:
         issue_parts.append(place)
         summons_parts.append(_prefixed(place, "issue__"))
         places = s.compound_q()
+        if s.districts:
+            stamps.add(generations.ALL)  # a district is (nearly) the whole deployment
+        stamps |= {("community", pk) for pk in s.communities} | {("subdistrict", pk) for pk in s.subdistricts}
     branch = s.compounds_with(Role.BRANCH_SECRETARY, Role.BRANCH_COMMITTEE)
     if branch:
         issue_parts.append(Q(compound_id__in=branch))
         summons_parts.append(Q(issue__compound_id__in=branch))
         compounds |= branch
+        stamps |= {("compound", pk) for pk in branch}
     property_at = s.compounds_with(Role.PROPERTY_STAFF)
     if property_at:
         companies = PropertyStaff.objects.filter(user=user, ended_on__isnull=True).values("company_id")
@@ -110,7 +118,8 @@ def rates_scope(user) -> RatesScope:
     if not issue_parts:
         raise Http404
     return RatesScope(_any(issue_parts), _any(summons_parts), compounds, places, companies=companies,
-                      departments=s.departments, staff_q=s.community_q() if s.is_staff else None)
+                      departments=s.departments, staff_q=s.community_q() if s.is_staff else None,
+                      stamps=None if property_at or s.departments else sorted(stamps, key=str))
 
 
 def _prefixed(q: Q, prefix: str) -> Q:

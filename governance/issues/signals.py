@@ -11,7 +11,7 @@ from . import generations
 
 
 def _issue_written(sender, instance, **kwargs):
-    generations.issues_changed([(instance.pk, instance.compound_id, instance.category_id, instance.reporter_id)])
+    generations.issues_changed([tuple(getattr(instance, f) for f in generations.ISSUE_FIELDS)])
 
 
 def _timeline_written(sender, instance, **kwargs):
@@ -37,13 +37,17 @@ def _people_models():
 
 
 def _name_models():
-    from committees.models import Committee, PropertyCompany
+    # Also what ties organisations and people to places: the subjects a figures page lists.
+    from committees.models import Committee, PropertyCompany, PropertyContract
     from compounds.models import Building, Community, Compound, Department, Household, Subdistrict
-    from governance.party.models import PartyBranch
+    from governance.party.models import BranchCoverage, PartyBranch
 
     from .models import Category
 
-    return (Category, Compound, Building, Household, Community, Subdistrict, Department, PartyBranch, PropertyCompany, Committee)
+    return (
+        Category, Compound, Building, Household, Community, Subdistrict, Department, PartyBranch, BranchCoverage,
+        PropertyCompany, PropertyContract, Committee,
+    )
 
 
 def register() -> None:

@@ -1,7 +1,7 @@
 """The three rates pages: the figures equal a hand count, each caller sees only their scope's
 subjects, the ranking ranks, the spreadsheet matches, and the query count does not grow."""
 
-from datetime import timedelta
+from datetime import datetime, time, timedelta
 from io import BytesIO
 
 import pytest
@@ -233,7 +233,8 @@ def _compounds_with_issues(world, system_admin, first, n):
     (RANKING, {"kind": "compound"}), (RANKING, {"kind": "member"}),
 ])
 def test_the_query_count_does_not_grow_with_the_subjects(client, world, officer, system_admin, url, params,
-                                                         django_assert_num_queries):
+                                                         django_assert_num_queries, settings):
+    settings.PAGE_CACHE = False  # the figures as computed (kept pages: test_a_kept_page_…)
     params = dict(params)
     if url == RANKING:
         params["month"] = timezone.localdate().strftime("%Y-%m")
@@ -273,3 +274,95 @@ def test_the_subdistrict_admin_sees_the_departments_it_may_summon_but_not_bs_com
     assert set(_rows(client.get(RATES, {"kind": "department"}))) == {"城管执法中队", "市场监管所"}
     assert "安居小区" not in _rows(client.get(RATES, {"kind": "compound"}))
     assert client.get(reverse("dashboards:rates-compound", args=[world.b1.pk])).status_code == 404
+
+
+# --- the kept page (generations: the page cache) ----------------------------------------------
+
+
+def _cells(client, params=None):
+    response = client.get(RATES, params or {})
+    assert response.status_code == 200
+    return _rows(response)
+
+
+def test_a_kept_page_is_read_again_until_an_issue_of_the_scope_changes(client, world, loop, officer, resident,
+                                                                        serving, django_assert_num_queries):
+    client.force_login(officer)
+    before = _cells(client)
+    # Session, user, roles, the policy, the page's unread notifications: the figures are kept.
+    with django_assert_num_queries(5):
+        assert _cells(client) == before
+    # A new issue of A1, inside its deadlines: counted, in no base yet.
+    issue = services.issue_file(actor=resident, compound=world.a1, category=_category("sanitation"),
+                                description="电梯异响", building=world.home.building)
+    after = _cells(client)
+    assert after["江工塑院小区"][0] == "5" and after["江工塑院小区"][1:] == before["江工塑院小区"][1:]
+    # Acknowledged in time: one more in the response rate's base and numerator (3/5).
+    services.issue_acknowledge(actor=serving.wuye, issue=issue)
+    assert _cells(client)["江工塑院小区"][1] == "60.0%"
+
+
+def test_a_write_elsewhere_keeps_the_page(client, world, loop, officer, other_officer, django_assert_num_queries):
+    """Community B's issues are not the officer of A's: writing one keeps A's page."""
+    client.force_login(officer)
+    before = _cells(client)
+    b_issue = Issue.objects.get(compound=world.b1)
+    services.issue_resolve(actor=other_officer, issue=b_issue, note="已清运")
+    with django_assert_num_queries(5):
+        assert _cells(client) == before
+
+
+def test_a_deadline_passing_changes_a_kept_page_with_no_write(client, world, loop, officer, resident, monkeypatch):
+    """The rates move with the clock: an open issue joins the response base when its deadline
+    passes. A kept page is not read after the next such deadline."""
+    client.force_login(officer)
+    issue = services.issue_file(actor=resident, compound=world.a1, category=_category("sanitation"),
+                                description="电梯异响", building=world.home.building)
+    later = issue.response_due + timedelta(minutes=1)
+    assert later < issue.resolution_due
+    # A fixed period around both moments: the same page is asked for before and after.
+    today = timezone.localdate()
+    period = {"start": (today - timedelta(days=20)).isoformat(), "end": (today + timedelta(days=10)).isoformat()}
+    assert _cells(client, period)["江工塑院小区"][:2] == ["5", "50.0%"]  # 2/4: the new one is inside its deadlines
+    monkeypatch.setattr(timezone, "now", lambda: later)
+    # Now past its response deadline, unacknowledged: 2/5 responded.
+    assert _cells(client, period)["江工塑院小区"][:2] == ["5", "40.0%"]
+
+
+def test_a_refresh_of_the_rollup_changes_a_kept_page(client, world, officer, resident, serving):
+    """Months that have ended come from the rollup: a kept page goes when a refresh rewrites one."""
+    from governance.issues import rollups
+
+    last_month = (timezone.localdate().replace(day=1) - timedelta(days=1)).replace(day=15)
+    filed_at = timezone.make_aware(datetime.combine(last_month, time(10)))
+    issue = services.issue_file(actor=resident, compound=world.a1, category=_category("sanitation"),
+                                description="电梯异响", building=world.home.building, now=filed_at)
+    rollups.refresh_issue_rollups()
+    client.force_login(officer)
+    params = {"preset": "last_month"}
+    # Never acknowledged nor resolved, both deadlines long passed: 0 of 1 each.
+    assert _cells(client, params)["江工塑院小区"][:3] == ["1", "0.0%", "0.0%"]
+    services.issue_acknowledge(actor=serving.wuye, issue=issue)
+    services.issue_resolve(actor=serving.wuye, issue=issue, note="已修好")
+    # The issue's write drops the page, but the month is summed from the rollup, which still has
+    # the old counts until its refresh (the page says so).
+    assert _cells(client, params)["江工塑院小区"][:3] == ["1", "0.0%", "0.0%"]
+    assert rollups.refresh_issue_rollups()["months"] == 1
+    assert _cells(client, params)["江工塑院小区"][:3] == ["1", "0.0%", "100.0%"]
+
+
+def test_property_staffs_pages_are_computed_each_time(client, world, loop, serving, resident):
+    """A company's staff reach issues through the company: no stamp covers that, nothing is kept."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client.force_login(serving.wuye)
+    counted = int(_cells(client)["江工塑院小区"][0])
+    with CaptureQueriesContext(connection) as one:
+        _cells(client)
+    with CaptureQueriesContext(connection) as two:
+        _cells(client)
+    assert len(one) == len(two) > 5
+    services.issue_file(actor=resident, compound=world.a1, category=_category("sanitation"),
+                        description="电梯异响", building=world.home.building)
+    assert _cells(client)["江工塑院小区"][0] == str(counted + 1)

@@ -57,6 +57,40 @@ def test_an_update_through_the_queryset_drops_the_stamps_of_the_rows_it_writes(w
     assert generations.stamp(("reporter", resident.pk), ("category", issue.category_id)) != before
 
 
+def test_a_write_drops_the_stamps_of_its_community_and_subdistrict_only(world, resident):
+    """The figures pages key what they keep by the places of the caller's scope."""
+    places = [("community", world.a.pk), ("subdistrict", world.s1.pk)]
+    before = [generations.stamp(p) for p in places]
+    elsewhere = generations.stamp(("community", world.b.pk))
+    file_issue(resident, world.home)
+    assert all(generations.stamp(p) != b for p, b in zip(places, before, strict=True))
+    assert generations.stamp(("community", world.b.pk)) == elsewhere
+
+
+def test_a_contract_ending_drops_the_names_stamp(world, company):
+    """Contracts tie companies to compounds: the subjects a figures page lists."""
+    from committees.models import ContractStatus, PropertyContract
+    from committees.services import contracts_sync
+
+    contract = PropertyContract.objects.get(compound=world.a1, status=ContractStatus.ACTIVE)
+    PropertyContract.objects.filter(pk=contract.pk).update(ends_on=timezone.localdate())
+    before = generations.stamp(generations.NAMES)
+    assert contracts_sync()["ended"] == 1
+    assert generations.stamp(generations.NAMES) != before
+
+
+def test_a_refresh_of_the_rollup_drops_its_stamp(world, resident):
+    from governance.issues import rollups
+
+    file_issue(resident, world.home, now=timezone.now() - timedelta(days=40))
+    before = generations.stamp(generations.ROLLUPS)
+    assert rollups.refresh_issue_rollups()["months"] >= 1
+    assert generations.stamp(generations.ROLLUPS) != before
+    again = generations.stamp(generations.ROLLUPS)
+    assert rollups.refresh_issue_rollups()["months"] == 0  # nothing rewritten: the stamp stays
+    assert generations.stamp(generations.ROLLUPS) == again
+
+
 def test_a_renamed_category_drops_the_names_stamp(db):
     before = generations.stamp(generations.NAMES)
     category = Category.objects.get(code="noise")
