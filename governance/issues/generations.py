@@ -120,12 +120,19 @@ def everything_changed() -> None:
     people_changed()
 
 
-def cached(name: str, scopes, parts, compute, *, fresh=None, keep=None):
+def issue_stamp(issue_id) -> str:
+    """The stamps a part about one issue is kept under (read once per page, for all its parts):
+    the names, the issue (its row, events and photos) and the people beside it."""
+    return stamp(NAMES, ("issue", issue_id), PEOPLE)
+
+
+def cached(name: str, scopes, parts, compute, *, fresh=None, keep=None, stamps: str | None = None):
     """``compute()``, kept under the stamps of the names and of ``scopes``, the language and
     ``parts`` (everything else the value depends on). ``fresh(value)``: whether a kept value still
     holds (for values that also age with the clock). ``keep(value)``: whether to keep a new value
     at all (a page asked for beyond the last is shown but not kept: its number is the caller's).
-    Without the page cache, just ``compute()``."""
+    ``stamps``: those stamps, already read by the caller (``issue_stamp``) before the data, in
+    place of ``scopes``. Without the page cache, just ``compute()``."""
     if not enabled():
         return compute()
     from django.urls import get_script_prefix
@@ -136,7 +143,7 @@ def cached(name: str, scopes, parts, compute, *, fresh=None, keep=None):
 
     # Rendered parts hold links (the script prefix), words (the language) and local times.
     k = key(
-        f"page:{name}", stamp(NAMES, *scopes), get_language(), get_script_prefix(),
+        f"page:{name}", stamps if stamps is not None else stamp(NAMES, *scopes), get_language(), get_script_prefix(),
         timezone.get_current_timezone_name(), *parts,
     )  # the stamps first, then the data
     value = cache.get(k)

@@ -168,20 +168,31 @@ RELATED_NAMES = sorted({name.split("__")[0] for name in ISSUE_RELATED} | {"zone"
 
 
 def access_issue_kept(user, issue_id) -> Issue:
-    """``access_issue`` for the issue page: the issue's own row is read fresh from its table
-    alone, then checked against the visibility filter; the rows around it (compound, building, handler,
-    reporter…) come from the cache, kept under their ids and the stamps of names and people.
-    The fifteen-table join took PostgreSQL ~4 ms to plan on every request for a few names."""
+    """``access_issue`` for the issue page: the issue's own row (read from its table alone) and
+    the rows around it (compound, building, handler, reporter…) come from the cache, kept under
+    the issue's stamps (``generations.issue_stamp``: any write to the issue drops them) and,
+    for the rows around it, under their ids; then the caller is checked against the visibility
+    filter. The fifteen-table join took PostgreSQL ~4 ms to plan on every request for a few
+    names. The stamps read are left on the issue (``_stamps``) for the page's other kept parts."""
     from . import generations
 
     if not generations.enabled():
         return access_issue(user, issue_id)
-    issue = get_or_404(Issue.objects.all(), issue_id)
+    stamps = generations.issue_stamp(issue_id)  # before the data
+    issue = generations.cached("issue-row", [], (issue_id,), lambda: _issue_row(issue_id), stamps=stamps)
     # Everyone sees the issues they reported, filed or hold (the first terms of visibility_q);
     # anyone else is checked against the whole filter.
     mine = user.is_authenticated and user.pk in (issue.reporter_id, issue.filed_by_id, issue.holder_id)
     if not mine and not selectors.issues_visible(user).filter(pk=issue.pk).exists():
         raise Http404
+    issue._stamps = stamps
+    return issue
+
+
+def _issue_row(issue_id) -> Issue:
+    from . import generations
+
+    issue = get_or_404(Issue.objects.all(), issue_id)
     ids = tuple(getattr(issue, f.attname) for f in Issue._meta.concrete_fields if f.is_relation)
     related = generations.cached("issue-related", [generations.PEOPLE], (ids,), lambda: _related_rows(issue.pk))
     for name, obj in related.items():

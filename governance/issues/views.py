@@ -718,6 +718,7 @@ def _detail(request, issue, *, bound_action=None, bound_form=None, status=200):
         [("issue", issue.pk), generations.PEOPLE],
         (issue.pk, internal, show_reporter, filer_only),
         timeline,
+        stamps=getattr(issue, "_stamps", None),  # read by access_issue_kept, before the issue
     )
     return render(
         request,

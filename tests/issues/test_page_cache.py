@@ -293,6 +293,21 @@ def test_the_issue_page_follows_a_new_state_and_a_renamed_person(client, world, 
     assert 'data-state="resolved"' in html and "已清理" in html
 
 
+def test_the_kept_issue_row_follows_an_update_and_still_refuses_who_may_not_see_it(client, world, resident, stranger):
+    issue = file_issue(resident, world.home)
+    url = reverse("issues:detail", args=[issue.pk])
+    login(client, resident)
+    _, cold = _get(client, url)
+    _, kept = _get(client, url)
+    assert kept < cold  # the issue's row, the rows around it and its timeline are kept
+    Issue.objects.filter(pk=issue.pk).update(supporters_count=7)
+    html, _ = _get(client, url)
+    assert '<dt class="col-5 col-sm-4">Me too</dt><dd class="col-7 col-sm-8">7</dd>' in html
+    login(client, stranger)  # the row is kept, the stranger is still checked against visibility
+    assert client.get(url).status_code == 404
+    assert Issue.objects.get(pk=issue.pk).supporters_count == 7
+
+
 def test_no_password_hash_is_kept_with_an_issue(client, world, resident, zone_member):
     from governance.issues.permissions import _related_rows
 
