@@ -27,7 +27,13 @@ class Scopes:
         return any("party_member" in held for held in self.compound_roles.values())
 
     def compounds_with(self, *roles) -> set[int]:
-        return {c for c, held in self.compound_roles.items() if held.intersection(roles)}
+        # Asked for several times per request, over the hundreds of compounds a company's staff
+        # may serve: worked out once per set of roles (a copy each time: callers may change it).
+        memo = self.__dict__.setdefault("_compounds_with", {})
+        key = frozenset(roles)
+        if key not in memo:
+            memo[key] = frozenset(c for c, held in self.compound_roles.items() if held.intersection(roles))
+        return set(memo[key])
 
     @property
     def is_staff(self) -> bool:

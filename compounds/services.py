@@ -96,6 +96,9 @@ def role_revoke(*, assignment: RoleAssignment, actor=None) -> None:
     updated = RoleAssignment.objects.filter(pk=assignment.pk, ended_at__isnull=True).update(ended_at=timezone.now())
     if not updated:
         return
+    from governance.issues import generations
+
+    generations.roles_changed()  # scopes kept between requests (an update sends no signal)
     assignment.refresh_from_db()
     scope = assignment.scope
     if scope is not None:

@@ -39,6 +39,9 @@ NAMES = ("names", 0)
 PEOPLE = ("people", 0)
 # The rates' monthly rollup (``rollups``): dropped whenever a refresh rewrites a month.
 ROLLUPS = ("rollups", 0)
+# Who holds which role, works for which company, is which party member: dropped by any change to
+# one of them (rare: an officer's act), for the callers' scopes kept by ``selectors.load_roles``.
+ROLES = ("roles", 0)
 
 
 def enabled() -> bool:
@@ -72,16 +75,22 @@ def _drop(keys: set[str]) -> None:
     transaction.on_commit(lambda: cache.delete_many(keys))
 
 
+# Who an issue is with: the work queues are kept under these (``queue`` views). A write drops the
+# stamps of both the old and the new values (``Issue.loaded_handlers``), so an issue that leaves
+# a queue drops it as surely as one that arrives.
+HANDLER_FIELDS = ("holder_id", "handler_member_id", "handler_company_id", "handler_department_id")
+HANDLER_SCOPES = ("holder", "member", "company", "department")
 # What ``issues_changed`` is given for each issue written, in this order.
-ISSUE_FIELDS = ("pk", "compound_id", "community_id", "subdistrict_id", "category_id", "reporter_id")
+ISSUE_FIELDS = ("pk", "compound_id", "community_id", "subdistrict_id", "category_id", "reporter_id", *HANDLER_FIELDS)
 
 
 def issues_changed(rows) -> None:
-    """Rows of the ``ISSUE_FIELDS`` of the issues written."""
+    """Rows of the ``ISSUE_FIELDS`` of the issues written (an issue's row before and after a
+    change of hands: both)."""
     if not enabled():
         return
     keys = {_key(*ALL)}
-    for pk, compound_id, community_id, subdistrict_id, category_id, reporter_id in rows:
+    for pk, compound_id, community_id, subdistrict_id, category_id, reporter_id, *handlers in rows:
         keys.add(_key("issue", pk))
         keys.add(_key("compound", compound_id))
         keys.add(_key("community", community_id))
@@ -89,6 +98,7 @@ def issues_changed(rows) -> None:
         keys.add(_key("category", category_id))
         if reporter_id:
             keys.add(_key("reporter", reporter_id))
+        keys.update(_key(scope, pk) for scope, pk in zip(HANDLER_SCOPES, handlers, strict=True) if pk)
     _drop(keys)
 
 
@@ -113,11 +123,17 @@ def rollups_changed() -> None:
         _drop({_key(*ROLLUPS)})
 
 
+def roles_changed() -> None:
+    if enabled():
+        _drop({_key(*ROLES)})
+
+
 def everything_changed() -> None:
     """After writes that no signal hears (the generators' COPY and bulk inserts): the names'
     stamp is part of every key, so nothing kept before is read again."""
     names_changed()
     people_changed()
+    roles_changed()
 
 
 def issue_stamp(issue_id) -> str:

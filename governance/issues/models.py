@@ -218,11 +218,18 @@ class IssueQuerySet(models.QuerySet):
         parts of themselves keyed by those stamps. One small query first, for whose stamps."""
         from . import generations
 
-        if generations.enabled():
-            generations.issues_changed(set(self.values_list(*generations.ISSUE_FIELDS)))
-            if kwargs.keys() & {"compound", "compound_id", "category", "category_id", "reporter", "reporter_id"}:
-                generations.names_changed()  # in every key: the new owner's parts go too
-        return super().update(**kwargs)
+        if not generations.enabled():
+            return super().update(**kwargs)
+        before = set(self.values_list(*generations.ISSUE_FIELDS))
+        generations.issues_changed(before)
+        if kwargs.keys() & {"compound", "compound_id", "category", "category_id", "reporter", "reporter_id"}:
+            generations.names_changed()  # in every key: the new owner's parts go too
+        updated = super().update(**kwargs)
+        if before and kwargs.keys() & {f.removesuffix("_id") for f in generations.HANDLER_FIELDS} | set(generations.HANDLER_FIELDS):
+            # Handed to someone else: their queues too (read back, whatever the new values' form).
+            pks = [row[0] for row in before]
+            generations.issues_changed(set(Issue.objects.filter(pk__in=pks).values_list(*generations.ISSUE_FIELDS)))
+        return updated
 
     update.alters_data = True
 
@@ -347,6 +354,10 @@ class Issue(models.Model):
 
     objects = IssueQuerySet.as_manager()
 
+    # Who the issue was with when it was read (``generations.HANDLER_FIELDS``; None for a new one):
+    # a save drops the stamps of the queues it leaves as well as of those it joins.
+    loaded_handlers: tuple | None = None
+
     class Meta:
         ordering = ["-created_at", "-id"]
         verbose_name = _("issue")
@@ -392,6 +403,21 @@ class Issue(models.Model):
 
     def __str__(self):
         return f"#{self.pk} {self.category}"
+
+    @classmethod
+    def from_db(cls, db, field_names, values):
+        instance = super().from_db(db, field_names, values)
+        instance._remember_handlers()
+        return instance
+
+    def refresh_from_db(self, *args, **kwargs):
+        super().refresh_from_db(*args, **kwargs)
+        self._remember_handlers()
+
+    def _remember_handlers(self):
+        from .generations import HANDLER_FIELDS
+
+        self.loaded_handlers = tuple(self.__dict__.get(f) for f in HANDLER_FIELDS)
 
     @property
     def reference(self) -> str:

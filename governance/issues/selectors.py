@@ -165,6 +165,57 @@ def queue_q(user) -> Q:
     return q
 
 
+def load_roles(user) -> None:
+    """The caller's scopes, memberships and companies (``scopes_for``, ``_memberships``,
+    ``_companies``) from the page cache when they are kept, else from the database and kept: for
+    pages that need all three on every request. A company's staff may hold a role at each of
+    hundreds of compounds: reading them took ~1 ms per request. Kept under the roles' stamp, which
+    any change to a role, a company's staff or a party member drops (``generations.ROLES``)."""
+    from django.core.cache import cache
+
+    from governance import caching
+
+    from . import generations
+
+    if not generations.enabled() or not getattr(user, "is_authenticated", False) or "_linli_scopes" in user.__dict__:
+        return
+    key = caching.key("roles", generations.stamp(generations.ROLES), user.pk, user.is_superuser)  # the stamp first
+    kept = cache.get(key)
+    if kept is None:
+        s = scopes_for(user)
+        # Companies only for their staff (the only callers of ``_companies``): no query for others.
+        companies = _companies(user) if s.compounds_with(Role.PROPERTY_STAFF) else None
+        cache.set(key, (s, _memberships(user), companies), generations.TTL)
+        return
+    user._linli_scopes, user.__dict__["_linli_memberships"], companies = kept
+    if companies is not None:
+        user.__dict__["_linli_companies"] = companies
+
+
+def queue_stamps(user) -> tuple[list, tuple]:
+    """What a kept work queue is keyed by: the generation stamps (``generations``) that every issue
+    entering or leaving the caller's queue drops, one per part of ``queue_q`` (held by them, a
+    membership's, a branch's or committee's compound, the company's, the community's, the
+    subdistrict's, the department's), plus the people named in its rows; and the parts
+    themselves, since the caller's roles, memberships and companies decide which issues those are."""
+    from . import generations
+
+    s = scopes_for(user)
+    members = sorted(_memberships(user))
+    branch = sorted(s.compounds_with(Role.BRANCH_SECRETARY, Role.BRANCH_COMMITTEE))
+    committee_at = sorted(s.compounds_with(Role.COMMITTEE_MEMBER))
+    property_at = sorted(s.compounds_with(Role.PROPERTY_STAFF))
+    companies = sorted(_companies(user)) if property_at else []
+    places = (sorted(s.communities), sorted(s.subdistricts), sorted(s.departments))
+    scopes = [("holder", user.pk), generations.PEOPLE]
+    scopes += [("member", pk) for pk in members]
+    scopes += [("compound", pk) for pk in sorted({*branch, *committee_at})]
+    scopes += [("company", pk) for pk in companies]
+    scopes += [("community", pk) for pk in places[0]] + [("subdistrict", pk) for pk in places[1]]
+    scopes += [("department", pk) for pk in places[2]]
+    return scopes, (user.pk, members, branch, committee_at, property_at, companies, *places)
+
+
 def work_queue(user, *, include_done: bool = False, state: str | None = None) -> QuerySet[Issue]:
     """The caller's work queue, soonest deadline first. Filter further by category, compound and
     overdue (see ``filter_queue``); ``state`` narrows it to one open state.

@@ -11,7 +11,12 @@ from . import generations
 
 
 def _issue_written(sender, instance, **kwargs):
-    generations.issues_changed([tuple(getattr(instance, f) for f in generations.ISSUE_FIELDS)])
+    row = tuple(getattr(instance, f) for f in generations.ISSUE_FIELDS)
+    rows = [row]
+    loaded = getattr(instance, "loaded_handlers", None)
+    if loaded is not None:  # who it was with when it was read: a queue it left
+        rows.append(row[: -len(loaded)] + loaded)
+    generations.issues_changed(rows)
 
 
 def _timeline_written(sender, instance, **kwargs):
@@ -27,6 +32,18 @@ def _people_written(sender, instance=None, update_fields=None, **kwargs):
     if update_fields is not None and set(update_fields) <= {"last_login"}:
         return
     generations.people_changed()
+
+
+def _roles_written(sender, **kwargs):
+    generations.roles_changed()
+
+
+def _role_models():
+    from committees.models import PropertyStaff
+    from compounds.models import RoleAssignment
+    from governance.party.models import PartyMember
+
+    return (RoleAssignment, PropertyStaff, PartyMember)
 
 
 def _people_models():
@@ -63,6 +80,9 @@ def register() -> None:
     for model in _people_models():
         post_save.connect(_people_written, sender=model, dispatch_uid=f"generations-people-save-{model.__name__}")
         post_delete.connect(_people_written, sender=model, dispatch_uid=f"generations-people-delete-{model.__name__}")
+    for model in _role_models():
+        post_save.connect(_roles_written, sender=model, dispatch_uid=f"generations-roles-save-{model.__name__}")
+        post_delete.connect(_roles_written, sender=model, dispatch_uid=f"generations-roles-delete-{model.__name__}")
     for model in _name_models():
         post_save.connect(_names_written, sender=model, dispatch_uid=f"generations-names-save-{model.__name__}")
         post_delete.connect(_names_written, sender=model, dispatch_uid=f"generations-names-delete-{model.__name__}")

@@ -9,6 +9,7 @@ PermissionDenied (403).
 
 import csv
 from datetime import timedelta
+from urllib.parse import urlencode
 
 from django import forms as django_forms
 from django.contrib import messages
@@ -52,7 +53,14 @@ from .models import (
 )
 from .permissions import access_issue
 from .states import OPEN_STATES, TRANSITIONS, Action, IllegalTransition, State
-from .templatetags.issue_tags import board_row_parts, has_queue, my_issue_row_parts
+from .templatetags.issue_tags import (
+    board_row_parts,
+    has_queue,
+    my_issue_row_parts,
+    queue_row_parts,
+    select_options,
+)
+from .templatetags.issue_tags import queue_rows as queue_rows_html
 
 # --- filing -----------------------------------------------------------------------------------
 
@@ -291,11 +299,16 @@ QUEUE_RELATED = (
 
 @login_required
 def queue(request):
-    """The caller's work queue, soonest deadline first; filters in the URL with counts on the chips."""
+    """The caller's work queue, soonest deadline first; filters in the URL with counts on the chips.
+
+    What the page shows besides the deadlines (chips, pickers, rows, pagination) is rendered once
+    and kept in the page cache under the stamps of whatever can enter or leave the queue
+    (``selectors.queue_stamps``) until the next deadline of an open issue in it passes (the
+    overdue chip and filter move with the clock); the deadlines, relative to now, are written per
+    request. The page's links carry its own filters only, so they follow from the key."""
     if response := method_not_allowed(request, "GET"):
         return response
     user = request.user
-    base = selectors.work_queue(user)
     state = request.GET.get("state", "")
     state = state if state in OPEN_STATES else ""
     category = request.GET.get("category", "")
@@ -303,57 +316,97 @@ def queue(request):
     compound = compound if compound.isdigit() else ""
     overdue = request.GET.get("overdue") == "1"
     now = timezone.now()
-    stated = selectors.work_queue(user, state=state) if state else base
-    rows = selectors.filter_queue(
-        stated, category=category, compound=compound, overdue=overdue, open_only=True, now=now
-    )
+
+    def queue_rows(base):
+        stated = selectors.work_queue(user, state=state) if state else base
+        return selectors.filter_queue(
+            stated, category=category, compound=compound, overdue=overdue, open_only=True, now=now
+        ).select_related(*QUEUE_RELATED)
+
     if request.GET.get("export") == "csv":
-        return _queue_csv(rows.select_related(*QUEUE_RELATED))
-    counts = _queue_counts(base, now, state=state, category=category, compound=compound, overdue=overdue)
-    by_state = counts["by_state"]
-    overdue_count = counts["overdue"]
-    en = (request.LANGUAGE_CODE or "").startswith("en")
-    category_options = [
-        {"code": c["code"], "name": c["name_en"] if en else c["name_zh"], "n": c["n"]} for c in counts["categories"]
-    ]
-    compound_options = counts["compounds"]
-    # Ids first, sorted on the issue table alone; then the page's fifty with what they show.
-    page = paginate_deferred(request, rows.select_related(*QUEUE_RELATED), count=counts["rows"])
-    states = [(value, label, by_state.get(value, 0)) for value, label in State.choices if value in OPEN_STATES]
+        return _queue_csv(queue_rows(selectors.work_queue(user)))
+    selectors.load_roles(user)
+    s = scopes_for(user)
+    can_bulk_dispatch = _dispatches_somewhere(s)
+    queue_exists = has_queue(s)
+    number, size = page_asked(request)
+    filters = {"state": state, "category": category, "compound": compound, "overdue": "1" if overdue else ""}
+    if size != 50:
+        filters["size"] = str(size)
 
-    def link(**changes):
-        params = request.GET.copy()
-        params.pop("page", None)
-        for key, value in changes.items():
-            if value:
-                params[key] = value
-            else:
-                params.pop(key, None)
-        return "?" + params.urlencode() if params else "?"
+    def link(**changes) -> str:
+        params = {k: v for k, v in {**filters, **changes}.items() if v}
+        return "?" + urlencode(params) if params else "?"
 
-    return render(
-        request,
-        "issues/queue.html",
-        {
+    def compute() -> dict:
+        base = selectors.work_queue(user)
+        counts = _queue_counts(base, now, state=state, category=category, compound=compound, overdue=overdue)
+        # Ids first, sorted on the issue table alone; then the page's fifty with what they show.
+        page = paginate_deferred(request, queue_rows(base), count=counts["rows"])
+        by_state = counts["by_state"]
+        en = (request.LANGUAGE_CODE or "").startswith("en")
+        categories = [
+            {"code": c["code"], "name": c["name_en"] if en else c["name_zh"], "n": c["n"]} for c in counts["categories"]
+        ]
+        context = {
             "page": page,
             "state": state,
             "category": category,
             "compound": compound,
             "overdue": overdue,
-            "states": [(v, lbl, n, link(state=v)) for v, lbl, n in states],
+            "states": [(v, lbl, by_state.get(v, 0), link(state=v)) for v, lbl in State.choices if v in OPEN_STATES],
             "all_states_link": link(state=""),
             "all_states_count": sum(by_state.values()),
-            "overdue_count": overdue_count,
+            "overdue_count": counts["overdue"],
             "overdue_link": link(overdue="" if overdue else "1"),
-            "category_options": category_options,
-            "compound_options": compound_options,
-            "has_queue": has_queue(scopes_for(user)),
-            "can_bulk_dispatch": _dispatches_somewhere(scopes_for(user)),
-            "bulk_targets": [(k.value, k.label) for k in BULK_TARGETS],
-            "dispatchable": DISPATCHABLE,
-            "can_file_on_behalf": _on_behalf_compounds(user).exists(),
+            # The pickers written once: a company's has an option per compound it serves.
+            "category_options": select_options(categories, category, "code", "name"),
+            "compound_options": select_options(counts["compounds"], compound, "compound_id", "compound__name"),
+            "has_queue": queue_exists,
+            "can_bulk_dispatch": can_bulk_dispatch,
             "filtered": bool(state or category or compound or overdue),
-            "qs": querystring_without(request, "page"),
+            "qs": link()[1:],
+        }
+        return {
+            "counts": counts,
+            "number": page.number,
+            "has_rows": bool(page.object_list),
+            "top": render_to_string("issues/_queue_top.html", context),
+            "table": render_to_string("issues/_queue_table.html", context),
+            "rows": queue_row_parts(page.object_list, can_bulk_dispatch, DISPATCHABLE),
+        }
+
+    def keep(body) -> bool:
+        # Only what the queue offers: a page that exists, a category or compound of its pickers
+        # (anything else is the caller's to make up, and keeping each would fill the cache).
+        counts = body["counts"]
+        return (
+            body["number"] == number
+            and (not category or any(c["code"] == category for c in counts["categories"]))
+            and (not compound or any(str(c["compound_id"]) == compound for c in counts["compounds"]))
+        )
+
+    stamps, parts = selectors.queue_stamps(user)
+    body = generations.cached(
+        "queue",
+        stamps,
+        (parts, state, category, compound, overdue, number, size, can_bulk_dispatch, queue_exists),
+        compute,
+        fresh=lambda body: body["counts"]["until"] is None or timezone.now() < body["counts"]["until"],
+        keep=keep,
+    )
+    # Rendered by the template engine and format_html, escaped there.
+    table = mark_safe(body["table"].replace("<!--queue-rows-->", queue_rows_html(body["rows"]), 1))
+    return render(
+        request,
+        "issues/queue.html",
+        {
+            "top": mark_safe(body["top"]),
+            "table": table,
+            "page": {"object_list": body["has_rows"]},
+            "can_bulk_dispatch": can_bulk_dispatch,
+            "bulk_targets": [(k.value, k.label) for k in BULK_TARGETS],
+            "can_file_on_behalf": _on_behalf_compounds(user).exists(),
         },
     )
 
@@ -372,7 +425,13 @@ def _queue_counts(base, now, *, state, category, compound, overdue) -> dict:
             "state", "compound_id", "compound__name",
             "category__code", "category__name_zh", "category__name_en", "category__order",
         )
-        .annotate(n=Count("pk"), late=Count("pk", filter=selectors.overdue_open_q(now)))
+        .annotate(
+            n=Count("pk"),
+            late=Count("pk", filter=selectors.overdue_open_q(now)),
+            # When the overdue counts next change by the clock alone (the negation of overdue_open_q's terms).
+            next_response=Min("response_due", filter=Q(response_due__gte=now, acknowledged_at__isnull=True) & ~Q(state=State.IN_PROGRESS)),
+            next_resolution=Min("resolution_due", filter=Q(resolution_due__gte=now)),
+        )
     )
     shown = "late" if overdue else "n"
 
@@ -407,6 +466,7 @@ def _queue_counts(base, now, *, state, category, compound, overdue) -> dict:
         "overdue": sum(g["late"] for g in matching()),
         "categories": sorted((c for c in categories.values() if c["n"]), key=lambda c: (c["order"], c["code"])),
         "compounds": sorted(compounds.values(), key=lambda c: (c["compound__name"], c["compound_id"])),
+        "until": min((at for g in groups for at in (g["next_response"], g["next_resolution"]) if at is not None), default=None),
     }
 
 

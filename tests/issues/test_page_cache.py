@@ -4,6 +4,7 @@ has changed: each test changes one thing the page shows and checks that the next
 and that what did not change is still read from the cache (fewer queries)."""
 
 import json
+import re
 from datetime import timedelta
 
 from django.db import connection
@@ -336,3 +337,90 @@ def test_a_page_beyond_the_last_is_shown_but_not_kept(client, world, resident):
     assert _get(client, url, page=99)[1] == cold
     _get(client, url, page=1)
     assert _get(client, url, page=1)[1] < cold  # the page that exists is kept
+
+
+# --- the work queue ---------------------------------------------------------------------------
+
+
+def _queue(client, **params):
+    return _get(client, reverse("issues:queue"), **params)
+
+
+def test_the_queue_follows_an_issue_handed_in_and_handed_away(client, world, resident, clerk, secretary):
+    """The company's staff keep their queue under the company's stamp: an issue handed away from
+    the company drops it through the company it was with when it was read."""
+    issue = file_issue(resident, world.home, code="parking", description="车位被占")  # to the property company
+    login(client, clerk)
+    html, cold = _queue(client)
+    html, kept = _queue(client)
+    assert issue.reference in html and kept < cold
+    services.issue_return(actor=clerk, issue=issue, reason="不归物业管")
+    assert 'data-state="returned"' in _queue(client)[0]
+    services.issue_dispatch(actor=secretary, issue=Issue.objects.get(pk=issue.pk), to="community")
+    html, _ = _queue(client)
+    assert issue.reference not in html and 'data-testid="empty"' in html
+
+
+def test_an_update_through_the_queryset_drops_the_old_and_the_new_handlers_queues(world, resident, clerk, zone_member):
+    issue = file_issue(resident, world.home, code="parking")
+    company = ("company", issue.handler_company_id)
+    assert issue.handler_company_id is not None
+    before = generations.stamp(company, ("holder", zone_member.pk))
+    Issue.objects.filter(pk=issue.pk).update(handler_company=None, holder=zone_member)
+    after = generations.stamp(company, ("holder", zone_member.pk))
+    assert all(a != b for a, b in zip(after.split("."), before.split("."), strict=True))
+
+
+def test_the_queue_moves_with_the_clock_without_a_write(client, world, resident, clerk, monkeypatch):
+    """Deadlines are written against now on every request; the overdue chip and filter are
+    counted again once a deadline of the queue has passed."""
+    issue = file_issue(resident, world.home, code="parking")
+    login(client, clerk)
+    html, _ = _queue(client)
+    chip = re.compile(r'data-testid="chip-overdue">[^<]*<span class="badge text-bg-light">(\d+)</span>')
+    assert chip.search(html).group(1) == "0"
+    soon = issue.response_due - timedelta(minutes=30)
+    monkeypatch.setattr(timezone, "now", lambda: soon)
+    html, kept = _queue(client)
+    assert "30 min" in html and chip.search(html).group(1) == "0"  # the kept rows, today's deadline text
+    late = issue.response_due + timedelta(minutes=5)
+    monkeypatch.setattr(timezone, "now", lambda: late)
+    html, counted = _queue(client)
+    assert chip.search(html).group(1) == "1" and counted > kept
+
+
+def test_a_save_drops_the_queue_the_issue_left(world, resident, clerk):
+    issue = file_issue(resident, world.home, code="parking")
+    loaded = Issue.objects.get(pk=issue.pk)
+    company = ("company", loaded.handler_company_id)
+    assert loaded.handler_company_id is not None
+    before = generations.stamp(company)
+    loaded.handler_company = None
+    loaded.save()
+    assert generations.stamp(company) != before
+
+
+def test_a_revoked_role_empties_the_queue_at_once(client, world, resident, clerk):
+    """The queue keeps its caller's roles between requests: a role ended (an update, no signal)
+    drops them, and the issues it gave go with it."""
+    from compounds.models import RoleAssignment
+    from compounds.services import role_revoke
+    from governance.accounts.roles import Role
+
+    issue = file_issue(resident, world.home, code="parking")
+    login(client, clerk)
+    assert issue.reference in _queue(client)[0]
+    _, kept = _queue(client)
+    role_revoke(assignment=RoleAssignment.objects.get(user=clerk, role=Role.PROPERTY_STAFF, ended_at__isnull=True))
+    html, counted = _queue(client)
+    assert issue.reference not in html and counted > kept
+
+
+def test_a_staff_record_ended_drops_the_kept_roles(world, clerk):
+    from committees.models import PropertyStaff
+
+    before = generations.stamp(generations.ROLES)
+    staff = PropertyStaff.objects.get(user=clerk)
+    staff.ended_on = timezone.localdate()
+    staff.save()
+    assert generations.stamp(generations.ROLES) != before

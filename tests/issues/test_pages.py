@@ -585,12 +585,14 @@ def _count(client, url):
 
 
 @pytest.mark.parametrize(
-    ("who", "name", "pinned", "kept"),
-    # kept: the next request, which reads the rows kept in the cache (governance/issues/generations.py).
-    [("zone_member", "issues:queue", 9, 9), ("resident", "issues:mine", 6, 4), ("neighbour", "issues:board", 10, 6)],
+    ("who", "name", "first", "pinned", "kept"),
+    # first: the first request; pinned: once issues changed; kept: the next request, which reads
+    # the rows kept in the cache (governance/issues/generations.py). The queue keeps its caller's
+    # roles too, until a role changes.
+    [("zone_member", "issues:queue", 9, 7, 4), ("resident", "issues:mine", 6, 6, 4), ("neighbour", "issues:board", 10, 10, 6)],
 )
 def test_list_pages_take_a_fixed_number_of_queries_for_50_rows(
-    request, client, world, resident, neighbour, zone_member, django_assert_num_queries, who, name, pinned, kept
+    request, client, world, resident, neighbour, zone_member, django_assert_num_queries, who, name, first, pinned, kept
 ):
     url = reverse(name, args=[world.a1.pk]) if name == "issues:board" else reverse(name)
     login(client, request.getfixturevalue(who))
@@ -601,7 +603,7 @@ def test_list_pages_take_a_fixed_number_of_queries_for_50_rows(
         response = client.get(url)
     html = response.content.decode()
     assert html.count('data-testid="') > 50
-    assert at_10 == pinned
+    assert at_10 == first
     with django_assert_num_queries(kept):
         again = client.get(url).content.decode()
     csrf = re.compile(r"[A-Za-z0-9]{64}")  # each response masks the CSRF token anew

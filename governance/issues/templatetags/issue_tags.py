@@ -28,35 +28,48 @@ def has_queue(scopes) -> bool:
     )
 
 
-def _span(delta) -> str:
+def _units() -> tuple:
+    return _("%(n)s min"), _("%(n)s h"), _("%(n)s d")
+
+
+def _span(delta, units=None) -> str:
+    minutes, hours, days = units or _units()
     seconds = abs(delta.total_seconds())
     if seconds < 3600:
-        return _("%(n)s min") % {"n": max(1, int(seconds // 60))}
+        return minutes % {"n": max(1, int(seconds // 60))}
     if seconds < 48 * 3600:
-        return _("%(n)s h") % {"n": int(seconds // 3600)}
-    return _("%(n)s d") % {"n": int(seconds // 86400)}
+        return hours % {"n": int(seconds // 3600)}
+    return days % {"n": int(seconds // 86400)}
 
 
-def deadline_text(due, now=None) -> str:
+def deadline_words() -> tuple:
+    """The words of a deadline, looked up once for a list of them: (due in, overdue, units)."""
+    return _("due in %(span)s"), _("overdue %(span)s"), _units()
+
+
+def deadline_text(due, now=None, words=None) -> str:
     now = now or timezone.now()
+    due_in, overdue, units = words or deadline_words()
     delta = due - now
-    if delta.total_seconds() < 0:
-        return _("overdue %(span)s") % {"span": _span(delta)}
-    return _("due in %(span)s") % {"span": _span(delta)}
+    return (overdue if delta.total_seconds() < 0 else due_in) % {"span": _span(delta, units)}
+
+
+def _exact(due) -> str:
+    return timezone.localtime(due).strftime("%Y-%m-%d %H:%M")
 
 
 @register.simple_tag
-def deadline(due, done=False):
-    """"due in 3 h" / "overdue 2 d", with the exact local time on hover."""
+def deadline(due, done=False, *, exact=None, now=None, words=None):
+    """"due in 3 h" / "overdue 2 d", with the exact local time on hover (``exact``: already
+    written, as kept rows have it; ``words``: ``deadline_words()``, for a list)."""
     if due is None or done:
         return "—"
-    exact = timezone.localtime(due).strftime("%Y-%m-%d %H:%M")
-    overdue = due < timezone.now()
+    now = now or timezone.now()
     return format_html(
         '<span class="{}" title="{}" data-testid="deadline">{}</span>',
-        "text-danger fw-semibold" if overdue else "",
-        exact,
-        deadline_text(due),
+        "text-danger fw-semibold" if due < now else "",
+        exact or _exact(due),
+        deadline_text(due, now, words),
     )
 
 
@@ -128,9 +141,10 @@ def _reporter_cell(issue) -> str:
     return who
 
 
-@register.simple_tag
-def queue_rows(issues, can_bulk_dispatch, dispatchable):
-    rows = []
+def queue_row_parts(issues, can_bulk_dispatch, dispatchable) -> list[tuple]:
+    """The queue's rows as kept between requests: ``(html before the deadline, deadline, html
+    after it)``; ``queue_rows`` writes the deadline, relative to now, per request."""
+    parts = []
     for issue in issues:
         pick = ""
         if can_bulk_dispatch:
@@ -146,29 +160,38 @@ def queue_rows(issues, can_bulk_dispatch, dispatchable):
         held = ""
         if issue.holder_id:
             held = format_html('<div class="small text-muted">{} {}</div>', _("held by"), issue.holder.name)
-        rows.append(
-            format_html(
-                '<tr data-testid="queue-row" data-issue="{pk}">{pick}'
-                '<td><a href="{href}" data-testid="queue-link">{ref}</a></td>'
-                '<td>{category}<div class="small text-muted">{kind}</div></td>'
-                '<td>{compound}<div class="small text-muted">{location}</div></td>'
-                "<td>{state}</td><td>{handler}{held}</td><td>{due}</td><td>{reporter}</td></tr>",
-                pk=issue.pk,
-                pick=pick,
-                href=url_for_pk("issues:detail", issue.pk),
-                ref=issue.reference,
-                category=issue.category.name,
-                kind=issue.get_kind_display(),
-                compound=issue.compound.name,
-                location=issue.location_label,
-                state=state_badge(issue),
-                handler=issue.handler_label,
-                held=held,
-                due=deadline(issue.current_due),
-                reporter=_reporter_cell(issue),
-            )
+        before = format_html(
+            '<tr data-testid="queue-row" data-issue="{pk}">{pick}'
+            '<td><a href="{href}" data-testid="queue-link">{ref}</a></td>'
+            '<td>{category}<div class="small text-muted">{kind}</div></td>'
+            '<td>{compound}<div class="small text-muted">{location}</div></td>'
+            "<td>{state}</td><td>{handler}{held}</td><td>",
+            pk=issue.pk,
+            pick=pick,
+            href=url_for_pk("issues:detail", issue.pk),
+            ref=issue.reference,
+            category=issue.category.name,
+            kind=issue.get_kind_display(),
+            compound=issue.compound.name,
+            location=issue.location_label,
+            state=state_badge(issue),
+            handler=issue.handler_label,
+            held=held,
         )
-    return mark_safe("\n".join(rows))
+        after = format_html("</td><td>{}</td></tr>", _reporter_cell(issue))
+        due = issue.current_due
+        parts.append((str(before), due, _exact(due) if due else "", str(after)))
+    return parts
+
+
+def queue_rows(parts) -> str:
+    """The rows from ``queue_row_parts``, each deadline written against now."""
+    now, words = timezone.now(), deadline_words()
+    return mark_safe(
+        "\n".join(
+            f"{before}{deadline(due, exact=exact, now=now, words=words)}{after}" for before, due, exact, after in parts
+        )
+    )
 
 
 def _local_day(dt) -> str:
