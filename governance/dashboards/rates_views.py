@@ -215,12 +215,17 @@ def _index_body(kind: str, start: date, end: date, scope: RatesScope, policy: Is
     scopes = [*scope.stamps, generations.ROLLUPS]
     if kind in ("member", "zone"):
         scopes.append(generations.PEOPLE)
+    # Only the periods the page offers (its presets, today) are kept: any other pair of dates is
+    # the caller's to make up, and keeping each would let anyone fill the cache.
+    today = timezone.localdate()
+    offered = {preset_period(value, today) for value, _label in PRESETS}
     body = generations.cached(
         "rates-index",
         scopes,
         (kind, start, end, policy.weights(), scope.issues, scope.places, sorted(scope.compound_ids or ())),
         compute,
         fresh=lambda body: body["until"] is None or timezone.now() < body["until"],
+        keep=lambda body: (start, end) in offered,
     )
     return {**body, "table": mark_safe(body["table"])}  # rendered by the template engine, escaped there
 

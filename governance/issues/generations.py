@@ -63,7 +63,9 @@ def stamp(*scopes: tuple[str, object]) -> str:
             # one (what was kept under it is never read again), so stamps may expire and be evicted.
             cache.add(k, uuid.uuid4().hex, timeout=STAMP_TTL)
         found.update(cache.get_many(missing))
-    return ".".join(str(found.get(k, "")) for k in keys)
+    # Dropped again between the add and the read (a write just now): a stamp of this reader's own,
+    # never stored, so what it keeps is read by no one (not a shared empty stamp).
+    return ".".join(str(found.get(k) or uuid.uuid4().hex) for k in keys)
 
 
 def _drop(keys: set[str]) -> None:

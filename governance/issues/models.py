@@ -225,7 +225,8 @@ class IssueQuerySet(models.QuerySet):
         if kwargs.keys() & {"compound", "compound_id", "category", "category_id", "reporter", "reporter_id"}:
             generations.names_changed()  # in every key: the new owner's parts go too
         updated = super().update(**kwargs)
-        if before and kwargs.keys() & {f.removesuffix("_id") for f in generations.HANDLER_FIELDS} | set(generations.HANDLER_FIELDS):
+        handlers = {f.removesuffix("_id") for f in generations.HANDLER_FIELDS} | set(generations.HANDLER_FIELDS)
+        if before and kwargs.keys() & handlers:
             # Handed to someone else: their queues too (read back, whatever the new values' form).
             pks = [row[0] for row in before]
             generations.issues_changed(set(Issue.objects.filter(pk__in=pks).values_list(*generations.ISSUE_FIELDS)))

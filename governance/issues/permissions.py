@@ -179,24 +179,30 @@ def access_issue_kept(user, issue_id) -> Issue:
     if not generations.enabled():
         return access_issue(user, issue_id)
     stamps = generations.issue_stamp(issue_id)  # before the data
-    issue = generations.cached("issue-row", [], (issue_id,), lambda: _issue_row(issue_id), stamps=stamps)
-    # Everyone sees the issues they reported, filed or hold (the first terms of visibility_q);
-    # anyone else is checked against the whole filter.
-    mine = user.is_authenticated and user.pk in (issue.reporter_id, issue.filed_by_id, issue.holder_id)
-    if not mine and not selectors.issues_visible(user).filter(pk=issue.pk).exists():
+    seen: dict[int, bool] = {}
+
+    def visible(issue) -> bool:
+        # Everyone sees the issues they reported, filed or hold (the first terms of visibility_q);
+        # anyone else is checked against the whole filter (once per request).
+        if issue.pk not in seen:
+            mine = user.is_authenticated and user.pk in (issue.reporter_id, issue.filed_by_id, issue.holder_id)
+            seen[issue.pk] = mine or selectors.issues_visible(user).filter(pk=issue.pk).exists()
+        return seen[issue.pk]
+
+    def load() -> Issue:
+        issue = get_or_404(Issue.objects.all(), issue_id)
+        if not visible(issue):
+            raise Http404  # before anything is kept: a caller refused keeps nothing in the cache
+        ids = tuple(getattr(issue, f.attname) for f in Issue._meta.concrete_fields if f.is_relation)
+        related = generations.cached("issue-related", [generations.PEOPLE], (ids,), lambda: _related_rows(issue.pk))
+        for name, obj in related.items():
+            Issue._meta.get_field(name).set_cached_value(issue, obj)
+        return issue
+
+    issue = generations.cached("issue-row", [], (issue_id,), load, stamps=stamps)
+    if not visible(issue):  # kept by someone who may see it: this caller is checked too
         raise Http404
     issue._stamps = stamps
-    return issue
-
-
-def _issue_row(issue_id) -> Issue:
-    from . import generations
-
-    issue = get_or_404(Issue.objects.all(), issue_id)
-    ids = tuple(getattr(issue, f.attname) for f in Issue._meta.concrete_fields if f.is_relation)
-    related = generations.cached("issue-related", [generations.PEOPLE], (ids,), lambda: _related_rows(issue.pk))
-    for name, obj in related.items():
-        Issue._meta.get_field(name).set_cached_value(issue, obj)
     return issue
 
 

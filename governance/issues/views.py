@@ -382,6 +382,7 @@ def queue(request):
         counts = body["counts"]
         return (
             body["number"] == number
+            and size == 50  # the page offers no other size
             and (not category or any(c["code"] == category for c in counts["categories"]))
             and (not compound or any(str(c["compound_id"]) == compound for c in counts["compounds"]))
         )

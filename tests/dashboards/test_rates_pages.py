@@ -366,3 +366,19 @@ def test_property_staffs_pages_are_computed_each_time(client, world, loop, servi
     services.issue_file(actor=resident, compound=world.a1, category=_category("sanitation"),
                         description="电梯异响", building=world.home.building)
     assert _cells(client)["江工塑院小区"][0] == str(counted + 1)
+
+
+def test_only_the_periods_the_page_offers_are_kept(client, world, loop, officer):
+    """Any pair of dates is shown, but only the presets are kept: made-up periods would fill the cache."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client.force_login(officer)
+    today = timezone.localdate()
+    made_up = {"start": (today - timedelta(days=17)).isoformat(), "end": (today - timedelta(days=3)).isoformat()}
+    counts = []
+    for params in (made_up, made_up, {}, {}):
+        with CaptureQueriesContext(connection) as ctx:
+            _cells(client, params)
+        counts.append(len(ctx))
+    assert counts[0] == counts[1] > counts[3]

@@ -424,3 +424,31 @@ def test_a_staff_record_ended_drops_the_kept_roles(world, clerk):
     staff.ended_on = timezone.localdate()
     staff.save()
     assert generations.stamp(generations.ROLES) != before
+
+
+def test_a_caller_refused_an_issue_keeps_nothing(client, world, resident, stranger, monkeypatch):
+    """Rows are kept only once the caller may see them: asking for every number in turn fills
+    nothing."""
+    from django.core.cache import cache
+
+    issue = file_issue(resident, world.home)
+    written = []
+    real_set = cache.set
+    monkeypatch.setattr(cache, "set", lambda key, *a, **kw: written.append(key) or real_set(key, *a, **kw))
+    login(client, stranger)
+    assert client.get(reverse("issues:detail", args=[issue.pk])).status_code == 404
+    assert not [key for key in written if key.startswith("page:")]
+    login(client, resident)
+    _get(client, reverse("issues:detail", args=[issue.pk]))
+    assert [key for key in written if key.startswith("page:issue-row")]
+
+
+def test_the_queue_keeps_only_the_page_size_it_offers(client, world, resident, clerk):
+    file_issue(resident, world.home, code="parking")
+    login(client, clerk)
+    _queue(client)  # the caller's roles are kept from here on
+    _, first = _queue(client, size="20")
+    _, again = _queue(client, size="20")
+    assert first == again  # built each time
+    _, kept = _queue(client)
+    assert kept < first
