@@ -187,16 +187,19 @@ def _index_rows(kind: str, start: date, end: date, scope: RatesScope, policy: Is
     return rows
 
 
-def _index_body(kind: str, start: date, end: date, scope: RatesScope, policy: IssuePolicy) -> dict:
+def _index_body(kind: str, start: date, end: date, scope: RatesScope, policy: IssuePolicy, today: date) -> dict:
     """The rates page's figures: the rendered table, the chart's data and how many rows.
 
     Kept in the page cache (``generations``) when the scope's issues all carry stamps: under the
     stamps of the scope's places (any write to one of their issues drops it), of the rollup (a
     refresh), of the names (subjects and what ties them to places) and of the people (members and
     zones), and until the clock alone would change a figure: the next deadline ahead of an open
-    issue of the period (``rates.next_change``)."""
+    issue of the period (``rates.next_change``). Only the periods the page offers (its presets)
+    are kept: any other pair of dates is the caller's to make up, and keeping each would let anyone
+    fill the cache."""
 
-    kept = kind != "department" and scope.stamps is not None and generations.enabled()
+    offered = {preset_period(value, today) for value, _label in PRESETS}
+    kept = kind != "department" and scope.stamps is not None and (start, end) in offered and generations.enabled()
 
     def compute() -> dict:
         now = timezone.now()
@@ -215,17 +218,12 @@ def _index_body(kind: str, start: date, end: date, scope: RatesScope, policy: Is
     scopes = [*scope.stamps, generations.ROLLUPS]
     if kind in ("member", "zone"):
         scopes.append(generations.PEOPLE)
-    # Only the periods the page offers (its presets, today) are kept: any other pair of dates is
-    # the caller's to make up, and keeping each would let anyone fill the cache.
-    today = timezone.localdate()
-    offered = {preset_period(value, today) for value, _label in PRESETS}
     body = generations.cached(
         "rates-index",
         scopes,
         (kind, start, end, policy.weights(), scope.issues, scope.places, sorted(scope.compound_ids or ())),
         compute,
         fresh=lambda body: body["until"] is None or timezone.now() < body["until"],
-        keep=lambda body: (start, end) in offered,
     )
     return {**body, "table": mark_safe(body["table"])}  # rendered by the template engine, escaped there
 
@@ -245,7 +243,7 @@ def rates_index(request):
     query = request.GET.copy()
     query.update({"kind": kind, "start": start.isoformat(), "end": end.isoformat(), "format": "xlsx"})
     query.pop("preset", None)
-    body = _index_body(kind, start, end, scope, policy)
+    body = _index_body(kind, start, end, scope, policy, today)
     return render(
         request,
         "dashboards/rates.html",

@@ -58,9 +58,9 @@ from .templatetags.issue_tags import (
     has_queue,
     my_issue_row_parts,
     queue_row_parts,
+    queue_rows,
     select_options,
 )
-from .templatetags.issue_tags import queue_rows as queue_rows_html
 
 # --- filing -----------------------------------------------------------------------------------
 
@@ -317,14 +317,14 @@ def queue(request):
     overdue = request.GET.get("overdue") == "1"
     now = timezone.now()
 
-    def queue_rows(base):
+    def listed(base):
         stated = selectors.work_queue(user, state=state) if state else base
         return selectors.filter_queue(
             stated, category=category, compound=compound, overdue=overdue, open_only=True, now=now
         ).select_related(*QUEUE_RELATED)
 
     if request.GET.get("export") == "csv":
-        return _queue_csv(queue_rows(selectors.work_queue(user)))
+        return _queue_csv(listed(selectors.work_queue(user)))
     selectors.load_roles(user)
     s = scopes_for(user)
     can_bulk_dispatch = _dispatches_somewhere(s)
@@ -342,7 +342,7 @@ def queue(request):
         base = selectors.work_queue(user)
         counts = _queue_counts(base, now, state=state, category=category, compound=compound, overdue=overdue)
         # Ids first, sorted on the issue table alone; then the page's fifty with what they show.
-        page = paginate_deferred(request, queue_rows(base), count=counts["rows"])
+        page = paginate_deferred(request, listed(base), count=counts["rows"])
         by_state = counts["by_state"]
         en = (request.LANGUAGE_CODE or "").startswith("en")
         categories = [
@@ -397,7 +397,7 @@ def queue(request):
         keep=keep,
     )
     # Rendered by the template engine and format_html, escaped there.
-    table = mark_safe(body["table"].replace("<!--queue-rows-->", queue_rows_html(body["rows"]), 1))
+    table = mark_safe(body["table"].replace("<!--queue-rows-->", queue_rows(body["rows"]), 1))
     return render(
         request,
         "issues/queue.html",
