@@ -58,17 +58,40 @@ def notification_send(
     change never mails anyone and no request waits on the mail server. ``email=False``: the caller
     sends its own e-mail (e.g. with an attachment), checking ``wants_email`` first.
     """
+    sent = notifications_send(users=[user], kind=kind, params=params, url=url, email=email)
+    return sent[0] if sent else None
+
+
+def notifications_send(*, users, kind: str, params: dict | None = None, url: str = "", email: bool = True) -> list:
+    """Notify several people of the same thing, each on the channels they keep on for this kind:
+    one query for their preferences and one insert, however many they are (a branch's committee,
+    a company's staff). Returns the in-app notifications created. E-mails as ``notification_send``."""
     if get_kind(kind) is None:
         raise ValueError(f"unregistered notification kind {kind!r}")
+    users = list({user.pk: user for user in users}.values())
+    if not users:
+        return []
     params = params or {}
-    notification = None
-    if _channel_enabled(user, kind, NotificationChannel.IN_APP):
-        notification = Notification.objects.create(user=user, kind=kind, params=params, url=url)
-    if email and wants_email(user, kind):
+    # No preference row means "on": only the rows that turn a channel off matter.
+    off = set(
+        NotificationPreference.objects.filter(user__in=[u.pk for u in users], kind=kind, enabled=False).values_list(
+            "user_id", "channel"
+        )
+    )
+    notifications = Notification.objects.bulk_create(
+        [
+            Notification(user=user, kind=kind, params=params, url=url)
+            for user in users
+            if (user.pk, NotificationChannel.IN_APP) not in off
+        ]
+    )
+    if email:
         from .tasks import send_notification_email
 
-        send_notification_email.delay_on_commit(user.pk, kind, params, url)
-    return notification
+        for user in users:
+            if user.email and (user.pk, NotificationChannel.EMAIL) not in off:
+                send_notification_email.delay_on_commit(user.pk, kind, params, url)
+    return notifications
 
 
 def notification_mark_read(*, user: User, notification_id: int | None = None) -> int:

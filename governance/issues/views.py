@@ -110,6 +110,7 @@ def issue_new(request):
     """A resident files an issue in a compound they live in (mobile first)."""
     if response := method_not_allowed(request, "GET", "POST"):
         return response
+    selectors.load_roles(request.user)  # kept between requests: no query for the caller's roles
     s = scopes_for(request.user)
     compounds = list(
         Compound.objects.filter(pk__in=s.resident_compounds).select_related("community__subdistrict").order_by("name")
@@ -183,6 +184,7 @@ def _resident_of(compound, phone):
 @login_required
 def issue_new_on_behalf(request):
     """Officers, the branch and Party members file for a resident who phoned or came by."""
+    selectors.load_roles(request.user)
     compounds = list(_on_behalf_compounds(request.user))
     if not compounds:
         raise Http404

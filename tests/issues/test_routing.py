@@ -2,6 +2,8 @@
 covers the place, else the branch, else (no branch) the community; property and committee
 categories go to the contracted company or the committee in office, else fall back."""
 
+from datetime import date
+
 import pytest
 from django.utils import timezone
 
@@ -145,3 +147,83 @@ def _owner_in_second_building(world, officer):
     from tests.committees.factories import verified_owner
 
     return verified_owner(_second_building_household(world), officer, username="owner2", display_name="二号楼业主")
+
+
+def _member_zone(officer, branch, world, username, households):
+    from governance.party import services as party_services
+    from tests import factories
+
+    user = factories.UserFactory(username=username)
+    member = party_services.member_add(actor=officer, branch=branch, user=user, kind="resident")
+    party_services.zone_save(
+        actor=officer, branch=branch, compound=world.a1, member=member, name=f"{username} 的责任区", households=households
+    )
+    return user
+
+
+def test_a_building_split_between_zones_goes_to_the_zone_with_most_of_its_households(world, resident, branch, officer):
+    from tests import factories
+
+    building = world.home.building
+    third = factories.HouseholdFactory(building=building, room="103")
+    older = _member_zone(officer, branch, world, "older", [world.home])
+    larger = _member_zone(officer, branch, world, "larger", [world.next_door, third])
+    issue = file_issue(resident, world.home, code="noise")
+    assert issue.handler_member.user == larger != older
+    assert issue.zone.member.user == larger
+    assert _notified(larger, kinds.ISSUE_ASSIGNED) == 1 and _notified(older, kinds.ISSUE_ASSIGNED) == 0
+
+
+def test_a_building_split_evenly_goes_to_the_older_zone(world, resident, branch, officer):
+    older = _member_zone(officer, branch, world, "older", [world.next_door])
+    _member_zone(officer, branch, world, "newer", [world.home])
+    issue = file_issue(resident, world.home, code="noise")
+    assert issue.handler_member.user == older
+
+
+def test_every_dispatcher_of_the_branch_is_told_on_the_channels_they_keep(
+    world, branch, officer, secretary, tasks_in_process, django_capture_on_commit_callbacks, mailoutbox
+):
+    from governance.accounts.services import notification_preference_set
+    from governance.party import services as party_services
+    from tests import factories
+
+    deputy, quiet = (factories.UserFactory(username=u) for u in ("deputy", "quiet"))
+    for user, role in ((deputy, "deputy_secretary"), (quiet, "committee_member")):
+        member = party_services.member_add(actor=officer, branch=branch, user=user, kind="resident")
+        party_services.branch_seat_add(actor=officer, branch=branch, member=member, role=role, term_start=date(2024, 1, 1))
+    notification_preference_set(user=quiet, kind=kinds.ISSUE_TO_DISPATCH, channel="in_app", enabled=False)
+    notification_preference_set(user=deputy, kind=kinds.ISSUE_TO_DISPATCH, channel="email", enabled=False)
+    owner = _owner_in_second_building(world, officer)
+    with django_capture_on_commit_callbacks(execute=True):
+        file_issue(owner, _second_building_household(world), code="noise")
+    assert [_notified(u, kinds.ISSUE_TO_DISPATCH) for u in (secretary, deputy, quiet)] == [1, 1, 0]
+    mailed = sorted(address for message in mailoutbox for address in message.to)
+    assert mailed == sorted([secretary.email, quiet.email])  # the deputy turned e-mail off
+
+
+def test_the_kept_zone_of_a_building_follows_the_zones_as_they_change(world, resident, branch, officer, zone_member):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from governance.party import services as party_services
+    from tests import factories
+
+    third = factories.HouseholdFactory(building=world.home.building, room="103")
+    assert file_issue(resident, world.home, code="noise").handler_member.user == zone_member
+    with CaptureQueriesContext(connection) as counted:
+        assert file_issue(resident, world.home, code="noise").handler_member.user == zone_member
+    assert not any("COUNT(" in q["sql"] for q in counted.captured_queries)  # kept: no count the second time
+    # The building's households move to a new zone with more of them: the next filing sees it.
+    zone = ResponsibilityZone.objects.get(member__user=zone_member)
+    party_services.zone_save(
+        actor=officer, branch=branch, compound=world.a1, member=zone.member, name=zone.name, zone=zone, households=[world.home]
+    )
+    newcomer = _member_zone(officer, branch, world, "newcomer", [world.next_door, third])
+    assert file_issue(resident, world.home, code="noise").handler_member.user == newcomer
+    # The newcomer's zone ends: back to the first zone, then (that one ended too) to the branch.
+    party_services.zone_end(actor=officer, zone=ResponsibilityZone.objects.get(member__user=newcomer))
+    assert file_issue(resident, world.home, code="noise").handler_member.user == zone_member
+    party_services.zone_end(actor=officer, zone=zone)
+    issue = file_issue(resident, world.home, code="noise")
+    assert (issue.handler_kind, issue.zone) == (HandlerKind.BRANCH, None)
