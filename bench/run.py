@@ -530,7 +530,8 @@ def bench_dataset(dataset: str, args) -> dict:
             queries = check_sample(args.port, s)  # the first request: nothing kept yet
             for _ in range(3):  # warm the workers' caches and connections
                 request(args.port, s)
-            kept = check_sample(args.port, s) if s.method == "GET" else queries  # with what pages keep
+            # With what pages keep (and, for filing, the caller's roles and the building's zone kept).
+            kept = check_sample(args.port, s)
             wrk(s, args.port, duration=args.warmup, connections=args.connections, threads=args.threads)
             figures = wrk(
                 s, args.port, duration=args.duration, connections=args.connections, threads=args.threads

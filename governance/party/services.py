@@ -322,6 +322,7 @@ def zone_save(
             ZoneHousehold.objects.bulk_create([ZoneHousehold(zone=zone, household=h) for h in wanted if h.pk not in have])
     except IntegrityError:
         raise ValidationError({"households": _("A household was just put into another zone; reload and retry.")}) from None
+    _zones_changed()
     return zone
 
 
@@ -333,7 +334,17 @@ def zone_end(*, actor, zone: ResponsibilityZone) -> ResponsibilityZone:
     zone.ended_on = timezone.localdate()
     zone.save()
     ZoneHousehold.objects.filter(zone=zone).delete()
+    _zones_changed()
     return zone
+
+
+def _zones_changed() -> None:
+    """Which zone covers a building is kept for filing (``issues.services.zone_for``) under the
+    people's stamp. Saving the zone drops it already; dropped again here for the zone's households,
+    which are written without a signal, so this holds whatever order the writes come in."""
+    from governance.issues import generations
+
+    generations.people_changed()
 
 
 # --- In-service members: check-ins and posts -------------------------------------------------
