@@ -38,7 +38,7 @@ import time
 from dataclasses import asdict, dataclass, replace
 from datetime import timedelta
 
-from django.db import connection
+from django.db import connection, transaction
 from django.utils import timezone
 
 from committees.credit_code import CHARSET, make_code
@@ -1069,7 +1069,84 @@ class ScaleSeeder:
         ("resolved", "general", 50, "normal", None, False, None, 3, 24, None, 13),
     ]
 
+    # The issue step's tables, and the one secondary index its own queries read (a merged issue's
+    # earlier issue in the compound).
+    ISSUE_TABLES = ("issues_issue", "issues_issueevent", "issues_summons")
+    ISSUE_STEP_READS = ("issue_compound_newest_idx",)
+
+    def _drop_checks(self, tables, keep=()) -> tuple[list, list]:
+        """Drop the tables' foreign keys and secondary indexes; return how to put them back.
+
+        PostgreSQL's advice for populating a database ("Remove Indexes", "Remove Foreign Key
+        Constraints"): an issue row checks up to 17 deferred keys one lookup at a time and updates
+        26 indexes, an event two keys and three indexes; rebuilding each index afterwards is one
+        sort and re-adding each key one anti-join, which still proves that every generated
+        reference points at a row. Primary keys and unique indexes stay. Call inside a transaction:
+        an interrupted step then leaves the tables as they were, keys and indexes included.
+        """
+        with connection.cursor() as cur:
+            cur.execute(
+                """SELECT conrelid::regclass::text, conname, pg_get_constraintdef(oid) FROM pg_constraint
+                   WHERE contype = 'f' AND conrelid = ANY(%s::regclass[]) ORDER BY 1, 2""",
+                [list(tables)],
+            )
+            keys = cur.fetchall()
+            cur.execute(
+                """SELECT c.relname FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid
+                   WHERE i.indrelid = ANY(%s::regclass[]) AND NOT i.indisunique AND NOT i.indisprimary
+                     AND NOT EXISTS (SELECT 1 FROM pg_constraint k WHERE k.conindid = i.indexrelid)
+                   ORDER BY 1""",
+                [list(tables)],
+            )
+            catalog = [name for (name,) in cur.fetchall()]
+        # Rebuilt with the statements the migrations ran (PostgreSQL's own deparsed definition of
+        # a partial index reads back differently), so only indexes the models declare are dropped.
+        declared = self._declared_indexes(tables)
+        indexes = [(name, declared[name]) for name in catalog if name in declared and name not in keep]
+        qn = connection.ops.quote_name
+        for table, name, _definition in keys:
+            self.sql(f"ALTER TABLE {qn(table)} DROP CONSTRAINT {qn(name)}")
+        for name, _definition in indexes:
+            self.sql(f"DROP INDEX {qn(name)}")
+        return keys, indexes
+
+    @staticmethod
+    def _declared_indexes(tables) -> dict[str, str]:
+        """Index name → the CREATE INDEX statement Django's schema editor writes for the tables' models."""
+        from django.apps import apps
+
+        statements = {}
+        with connection.schema_editor(collect_sql=True) as editor:
+            for model in apps.get_models():
+                if model._meta.db_table not in tables:
+                    continue
+                found = [st for field in model._meta.local_fields for st in editor._field_indexes_sql(model, field)]
+                found += [index.create_sql(model, editor) for index in model._meta.indexes]
+                for statement in found:
+                    statements[str(statement.parts["name"]).strip('"')] = str(statement)
+        return statements
+
+    def _restore_checks(self, step, saved):
+        keys, indexes = saved
+        self.p.start(step, len(keys) + len(indexes))
+        self.sql("SET maintenance_work_mem = '1GB'")
+        for _name, definition in indexes:
+            self.sql(definition)
+            self.p.advance(1)
+        qn = connection.ops.quote_name
+        for table, name, definition in keys:
+            self.sql(f"ALTER TABLE {qn(table)} ADD CONSTRAINT {qn(name)} {definition}")
+            self.p.advance(1)
+        self.sql("RESET maintenance_work_mem")
+        self.p.finish()
+
     def step_issues(self, step):
+        with transaction.atomic():
+            saved = self._drop_checks(self.ISSUE_TABLES, keep=self.ISSUE_STEP_READS)
+            self._write_issues(step)
+            self._restore_checks("issue indexes", saved)
+
+    def _write_issues(self, step):
         z = self.z
         self.p.start(step, z.issues)
         general, branchy = self._categories()

@@ -9,6 +9,7 @@ from datetime import timedelta
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.db import connection
 from django.db.models import Count, F, Max, Q
 from django.urls import reverse
 from django.utils import timezone
@@ -17,6 +18,7 @@ from compounds.models import Building, Compound, Household, Residency, RoleAssig
 from compounds.permissions import can_manage_compound
 from governance.accounts.models import User
 from governance.accounts.roles import Role
+from governance.dashboards import scale
 from governance.issues.models import Issue, IssueEvent, Summons
 from governance.issues.rates import rates_for
 from governance.issues.states import OPEN_STATES, State
@@ -39,8 +41,28 @@ def states():
     return dict(Counter(Issue.objects.values_list("state", flat=True)))
 
 
+def keys_and_indexes():
+    """The issue tables' constraints and indexes as the catalog defines them."""
+    tables = list(scale.ScaleSeeder.ISSUE_TABLES)
+    with connection.cursor() as cur:
+        cur.execute(
+            "SELECT conrelid::regclass::text, conname, pg_get_constraintdef(oid), convalidated FROM pg_constraint "
+            "WHERE conrelid = ANY(%s::regclass[])",
+            [tables],
+        )
+        keys = set(cur.fetchall())
+        cur.execute("SELECT tablename, indexname, indexdef FROM pg_indexes WHERE tablename = ANY(%s)", [tables])
+        return keys, set(cur.fetchall())
+
+
 def test_a_tiny_city_is_consistent(client):
+    before = keys_and_indexes()
     seed()
+    # The issue step drops the issue tables' foreign keys and secondary indexes while it writes;
+    # all of them are back, validated, as the migrations made them.
+    after = keys_and_indexes()
+    assert (after[0] ^ before[0], after[1] ^ before[1]) == (set(), set())
+    assert len([k for k in before[0] if "FOREIGN KEY" in k[2]]) >= 20
 
     # Counts follow the options.
     assert Compound.objects.count() == 12
@@ -184,6 +206,21 @@ def test_a_tiny_city_is_consistent(client):
     seed(reset=True)
     assert states() == before
     assert Issue.objects.count() == 2000
+
+
+def test_an_interrupted_issue_step_leaves_keys_and_indexes(monkeypatch):
+    before = keys_and_indexes()
+
+    def broken(self, step):
+        # Some issues are written, then the step fails.
+        self.sql("SELECT 1")
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(scale.ScaleSeeder, "_write_issues", broken)
+    with pytest.raises(RuntimeError, match="disk full"):
+        seed()
+    assert keys_and_indexes() == before
+    assert not Issue.objects.exists()
 
 
 def test_sizes_are_checked():
