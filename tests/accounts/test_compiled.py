@@ -28,6 +28,8 @@ def test_a_compiled_query_runs_with_each_callers_values(resident, neighbour):
 
     with pytest.raises(TypeError):
         unread.rows()
+    with pytest.raises(ValueError, match="None"):
+        unread.rows(None)  # the ORM would have asked IS NULL
 
 
 def test_a_query_that_does_not_take_its_placeholders_is_refused(resident):
@@ -38,6 +40,14 @@ def test_a_query_that_does_not_take_its_placeholders_is_refused(resident):
         Compiled(
             lambda user_id, kind: Notification.objects.filter(kind=kind, user_id=user_id).values_list("pk"), -1, "k"
         ).rows(resident.pk, "x")
+
+
+def test_placeholders_that_could_not_be_told_apart_are_refused():
+    build = lambda a, b: Notification.objects.filter(user_id=a, pk=b).values_list("pk")  # noqa: E731
+    with pytest.raises(ValueError, match="differ"):
+        Compiled(build, -1, -1)
+    with pytest.raises(ValueError, match="None"):
+        Compiled(build, None, -2)
 
 
 def test_unread_count_and_scopes_follow_the_database(resident, neighbour, officer, world):

@@ -9,7 +9,7 @@ from datetime import timedelta
 
 import pytest
 from django.core.management import CommandError, call_command
-from django.db import connection
+from django.db import connection, transaction
 from django.db.models import Count, F, Max, Q
 from django.urls import reverse
 from django.utils import timezone
@@ -211,16 +211,29 @@ def test_a_tiny_city_is_consistent(client):
 def test_an_interrupted_issue_step_leaves_keys_and_indexes(monkeypatch):
     before = keys_and_indexes()
 
-    def broken(self, step):
-        # Some issues are written, then the step fails.
-        self.sql("SELECT 1")
+    written = []
+
+    def broken(self):
+        # The first chunk's issues are written; its events fail.
+        written.append(self.val("SELECT count(*) FROM issues_issue"))
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr(scale.ScaleSeeder, "_write_issues", broken)
+    monkeypatch.setattr(scale.ScaleSeeder, "_events_sql", broken)
     with pytest.raises(RuntimeError, match="disk full"):
         seed()
+    assert written[0] > 0
     assert keys_and_indexes() == before
     assert not Issue.objects.exists()
+
+
+def test_a_city_generated_inside_a_transaction():
+    # The command's own writes before the issue step leave deferred checks pending in an
+    # enclosing transaction; the step runs them before it alters the tables.
+    before = keys_and_indexes()
+    with transaction.atomic():
+        seed()
+        assert Issue.objects.count() == 2000
+    assert keys_and_indexes() == before
 
 
 def test_sizes_are_checked():
