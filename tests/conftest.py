@@ -64,13 +64,27 @@ def _database_sessions(settings):
 def _rows_from_data_migrations(request):
     """Transactional tests empty every table when they end (Django's flush), taking the rows the
     data migrations seeded (issue categories, service posts) with them; put them back for the
-    transactional tests that follow. Other tests run first (pytest-django orders them so)."""
+    transactional tests that follow, and the content types and permissions if a flush left
+    them out. Other tests run first (pytest-django orders them so)."""
     marker = request.node.get_closest_marker("django_db")
     transactional = bool(marker and (marker.kwargs.get("transaction") or (marker.args and marker.args[0])))
     if not (transactional or "transactional_db" in request.fixturenames or "live_server" in request.fixturenames):
         return
     request.getfixturevalue("transactional_db")
     import importlib
+
+    from django.contrib.auth.models import Permission
+
+    if not Permission.objects.exists():
+        # A transactional test with serialized_rollback ends with a flush that skips post_migrate
+        # (Django expects the next such test to restore the serialized rows): content types and
+        # permissions are gone for a plain transactional test that follows (a browser journey
+        # after tests/issues on SQLite). Put them back as the flush would have.
+        from django.contrib.contenttypes.models import ContentType
+        from django.core.management.sql import emit_post_migrate_signal
+
+        ContentType.objects.clear_cache()
+        emit_post_migrate_signal(verbosity=0, interactive=False, db="default")
 
     from governance.issues.defaults import ensure_defaults
     from governance.issues.models import Category, IssuePolicy

@@ -24,9 +24,7 @@ from governance.issues.rates import rates_for
 from governance.issues.states import OPEN_STATES, State
 from governance.party.models import PartyMember, ZoneHousehold
 
-# serialized_rollback: an earlier transactional test ends with a flush that empties
-# auth_permission too, which the generator reads to write guardian rows.
-pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
 SIZES = dict(
     compounds=12, subdistricts=2, households=1500, users=1200, members=60, companies=4, issues=2000, years=2

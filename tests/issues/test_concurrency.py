@@ -47,7 +47,7 @@ def _race(*calls):
 
 
 @pytest.mark.postgres
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
 def test_two_clerks_claiming_at_once_leave_exactly_one_holder(world, resident, company, clerk, tasks_in_process):
     clerk2 = factories.UserFactory(username="clerk2", display_name="钱管家")
     committee_services.staff_add(actor=None, company=company, user=clerk2, title="管家")
@@ -73,7 +73,7 @@ def test_two_clerks_claiming_at_once_leave_exactly_one_holder(world, resident, c
 
 
 @pytest.mark.postgres
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
 def test_two_escalation_runs_at_once_escalate_each_issue_once(world, resident, neighbour, officer, tasks_in_process):
     issues = [
         file_issue(resident if i % 2 else neighbour, world.home if i % 2 else world.next_door, code="noise", now=T0)

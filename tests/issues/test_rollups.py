@@ -105,7 +105,7 @@ def test_the_refresh_is_idempotent(october, world):  # noqa: F811
     assert IssueRollupWatermark.objects.get().at == LATER + h(1)
 
 
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
 def test_two_refreshes_at_once_leave_one_row_per_month_and_compound(october, world):  # noqa: F811
     if connection.vendor != "postgresql":
         pytest.skip("needs PostgreSQL: row locks between two connections")
