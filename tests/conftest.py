@@ -78,8 +78,10 @@ def _rows_from_data_migrations(request):
     if not Permission.objects.exists():
         # A transactional test with serialized_rollback ends with a flush that skips post_migrate
         # (Django expects the next such test to restore the serialized rows): content types and
-        # permissions are gone for a plain transactional test that follows (a browser journey
-        # after tests/issues on SQLite). Put them back as the flush would have.
+        # permissions were gone for a plain transactional test that followed (a browser journey
+        # after tests/issues on SQLite). No test uses it now (it made the order matter: a
+        # serialized test after a plain one re-inserted content types); should one again, the
+        # tests after it get them back here, as the flush would have made them.
         from django.contrib.contenttypes.models import ContentType
         from django.core.management.sql import emit_post_migrate_signal
 
