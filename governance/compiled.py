@@ -6,22 +6,45 @@ layout's unread count took 0.30 ms through ``.count()`` and 0.04 ms as the same 
 ``Compiled`` keeps the ORM as the one source of the SQL (tables, columns, quoting, the vendor's
 dialect) and compiles it once per process, with placeholder values that each call replaces.
 
-Only for queries whose parameters are all given by the caller: the compiled SQL must take exactly
-the placeholders it was built with, in order (checked once, when it is compiled; placeholders
-must differ from each other so that their order can be checked). No value may be None (the ORM
-would have written ``IS NULL``). Rows come back as the database gives them (no field converters):
-use it for ids, strings and counts.
+Only for queries whose parameters are all given by the caller: every parameter of the compiled
+SQL must be one of the placeholders it was built with, and every placeholder must be taken
+(checked once, when it is compiled). Placeholders must differ from each other (in value or type),
+so that each parameter is known to be one of them: the SQL may take them in any order (the ORM
+orders a WHERE clause by its joins), and each call's values go where their placeholders went.
+No value may be None (the ORM
+would have written ``IS NULL``), and a list's length is part of the SQL (``IN (%s, %s)``), so
+lists are not placeholders. ``rows`` gives the rows as the database gives them (no field
+converters): use it for ids, strings and counts. ``objects`` gives the model instances the
+queryset would give, with what it selects related and its annotations, built as Django's own
+model iterable builds them.
 """
 
 from collections.abc import Callable
+from dataclasses import dataclass
 
 from django.db import connections
 from django.db.models import QuerySet
+from django.db.models.query import ModelIterable, get_related_populators
+
+
+@dataclass(frozen=True)
+class _Plan:
+    """What turns a row into the queryset's model instances (derived once from its compiler)."""
+
+    model: type
+    start: int
+    end: int
+    init_list: list
+    populators: list
+    annotations: list
+    converters: list
+    col_count: int
 
 
 class Compiled:
     """``Compiled(lambda *args: queryset)``; ``.rows(*values)`` runs the queryset built with the
-    values, from SQL compiled once with placeholder values (per database alias)."""
+    values, from SQL compiled once with placeholder values (per database alias); ``.objects(*values)``
+    gives its model instances, as ``list(queryset)`` would."""
 
     def __init__(self, build: Callable[..., QuerySet], *placeholders):
         if len(set(placeholders)) != len(placeholders) or None in placeholders:
@@ -29,22 +52,85 @@ class Compiled:
         self.build = build
         self.placeholders = placeholders
         self._sql: dict[str, str] = {}
+        self._order: dict[str, list[int]] = {}  # for each parameter of the SQL, its placeholder
+        self._plans: dict[str, _Plan] = {}
+
+    def _compile(self, using: str) -> None:
+        queryset = self.build(*self.placeholders)
+        compiler = queryset.query.get_compiler(using=using)
+        sql, params = compiler.as_sql()
+        wanted = [(type(p), p) for p in self.placeholders]
+        taken = [(type(p), p) for p in params]
+        if any(t not in wanted for t in taken) or any(w not in taken for w in wanted):
+            raise ValueError(f"the compiled query takes {params!r}, not its placeholders {self.placeholders!r}")
+        self._order[using] = [wanted.index(t) for t in taken]
+        if queryset._iterable_class is ModelIterable and compiler.klass_info is not None:
+            if queryset._prefetch_related_lookups or queryset._known_related_objects:
+                raise ValueError("a compiled query runs one statement: no prefetch_related or related managers")
+            select, klass_info = compiler.select, compiler.klass_info
+            fields = [s[0] for s in select[: compiler.col_count]]
+            if compiler.has_composite_fields(fields):
+                raise ValueError("composite fields are not supported")
+            start, end = klass_info["select_fields"][0], klass_info["select_fields"][-1] + 1
+            self._plans[using] = _Plan(
+                model=klass_info["model"],
+                start=start,
+                end=end,
+                init_list=[f[0].target.attname for f in select[start:end]],
+                populators=get_related_populators(klass_info, select, using),
+                annotations=list(compiler.annotation_col_map.items()),
+                converters=list(compiler.get_converters(fields).items()),
+                col_count=compiler.col_count,
+            )
+        self._sql[using] = sql
 
     def sql(self, using: str) -> str:
-        sql = self._sql.get(using)
-        if sql is None:
-            sql, params = self.build(*self.placeholders).query.get_compiler(using=using).as_sql()
-            taken = [(type(p), p) for p in params]
-            if taken != [(type(p), p) for p in self.placeholders]:
-                raise ValueError(f"the compiled query takes {params!r}, not its placeholders {self.placeholders!r}")
-            self._sql[using] = sql
-        return sql
+        if using not in self._sql:
+            self._compile(using)
+        return self._sql[using]
 
-    def rows(self, *values, using: str = "default") -> list[tuple]:
+    def _run(self, values, using: str) -> list[tuple]:
         if len(values) != len(self.placeholders):
             raise TypeError(f"expected {len(self.placeholders)} values, got {len(values)}")
         if None in values:
             raise ValueError("a compiled query cannot take None (the ORM would have written IS NULL)")
+        sql = self.sql(using)
         with connections[using].cursor() as cursor:
-            cursor.execute(self.sql(using), values)
+            cursor.execute(sql, [values[i] for i in self._order[using]])
             return cursor.fetchall()
+
+    def rows(self, *values, using: str = "default") -> list[tuple]:
+        return self._run(values, using)
+
+    def objects(self, *values, using: str = "default") -> list:
+        rows = self._run(values, using)
+        plan = self._plans.get(using)
+        if plan is None:
+            raise TypeError("objects() needs a queryset of model instances (not values() or values_list())")
+        connection = connections[using]
+        found = []
+        for row in rows:
+            if plan.converters or len(row) > plan.col_count:
+                row = list(row[: plan.col_count])
+                for pos, (converters, expression) in plan.converters:
+                    value = row[pos]
+                    for converter in converters:
+                        value = converter(value, expression, connection)
+                    row[pos] = value
+            obj = plan.model.from_db(using, plan.init_list, row[plan.start : plan.end])
+            for populator in plan.populators:
+                populator.populate(row, obj)
+            for name, pos in plan.annotations:
+                setattr(obj, name, row[pos])
+            found.append(obj)
+        return found
+
+    def first(self, *values, using: str = "default"):
+        """``objects(...)[0]`` or None: for a queryset sliced to one row (``first_of``)."""
+        found = self.objects(*values, using=using)
+        return found[0] if found else None
+
+
+def first_of(queryset: QuerySet) -> QuerySet:
+    """The queryset ``queryset.first()`` runs: ordered (by pk if it was not) and cut to one row."""
+    return (queryset if queryset.ordered else queryset.order_by("pk"))[:1]

@@ -8,6 +8,7 @@ on the timeline. Notifications are rows written in the same transaction; their e
 commit (``notification_send``).
 """
 
+import functools
 from datetime import timedelta
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -21,6 +22,7 @@ from committees.models import BodyKind, Committee, ContractStatus, PropertyContr
 from compounds.models import Building, Community, Compound, Household, RoleAssignment
 from governance.accounts.roles import Role
 from governance.accounts.services import notification_send, notifications_send
+from governance.compiled import Compiled, first_of
 from governance.party.models import BranchCoverage, PartyMember, ResponsibilityZone, ZoneHousehold
 
 from . import generations, permissions
@@ -74,27 +76,50 @@ def _users_with(roles, **scope):
     )
 
 
+# Who stands behind each handler kind (for notifications): the roles, and the issue's field that
+# scopes them.
+_PEOPLE_ROLES = {
+    HandlerKind.PROPERTY: ((Role.PROPERTY_STAFF,), "compound_id"),
+    HandlerKind.COMMITTEE: ((Role.COMMITTEE_MEMBER,), "compound_id"),
+    HandlerKind.BRANCH: ((Role.BRANCH_SECRETARY, Role.BRANCH_COMMITTEE), "compound_id"),
+    HandlerKind.COMMUNITY: ((Role.COMMUNITY_OFFICER,), "community_id"),
+    HandlerKind.SUBDISTRICT: ((Role.SUBDISTRICT_ADMIN,), "subdistrict_id"),
+    HandlerKind.DEPARTMENT: ((Role.DEPARTMENT_RESPONDER,), "handler_department_id"),
+}
+
+
+@functools.cache
+def _people_query(kind: str) -> Compiled:
+    """The role assignments of the people behind ``kind``, taking (its roles, the scope's id, and
+    for the property company the company's id), in the order the SQL takes them: every filing and
+    most transitions read it."""
+    roles, field = _PEOPLE_ROLES[kind]
+    scope = "department_id" if field == "handler_department_id" else field
+
+    def build(*values):
+        assignments = _users_with(values[: len(roles)], **{scope: values[len(roles)]})
+        if kind == HandlerKind.PROPERTY:
+            # Only the staff of the company the issue is with (not a successor at the compound).
+            assignments = assignments.filter(user__property_jobs__company_id=values[-1], user__property_jobs__ended_on__isnull=True)
+        return assignments
+
+    company = (-2,) if kind == HandlerKind.PROPERTY else ()
+    return Compiled(build, *(f"role {i}" for i in range(len(roles))), -1, *company)
+
+
 def _people(issue: Issue, handler_kind: str | None = None) -> list:
     """The people behind a handler kind at the issue's compound (for notifications): one query."""
     kind = handler_kind or issue.handler_kind
     if kind == HandlerKind.MEMBER and issue.handler_member_id:
         return [issue.handler_member.user]
-    roles, scope = {
-        HandlerKind.PROPERTY: ((Role.PROPERTY_STAFF,), {"compound_id": issue.compound_id}),
-        HandlerKind.COMMITTEE: ((Role.COMMITTEE_MEMBER,), {"compound_id": issue.compound_id}),
-        HandlerKind.BRANCH: ((Role.BRANCH_SECRETARY, Role.BRANCH_COMMITTEE), {"compound_id": issue.compound_id}),
-        HandlerKind.COMMUNITY: ((Role.COMMUNITY_OFFICER,), {"community_id": issue.community_id}),
-        HandlerKind.SUBDISTRICT: ((Role.SUBDISTRICT_ADMIN,), {"subdistrict_id": issue.subdistrict_id}),
-        HandlerKind.DEPARTMENT: ((Role.DEPARTMENT_RESPONDER,), {"department_id": issue.handler_department_id}),
-    }.get(kind, ((), {}))
-    if not roles:
+    if kind not in _PEOPLE_ROLES:
         return []
-    assignments = _users_with(roles, **scope)
-    if kind == HandlerKind.PROPERTY:
-        # Only the staff of the company the issue is with (not a successor at the compound).
-        assignments = assignments.filter(
-            user__property_jobs__company_id=issue.handler_company_id, user__property_jobs__ended_on__isnull=True
-        )
+    roles, field = _PEOPLE_ROLES[kind]
+    company = (issue.handler_company_id,) if kind == HandlerKind.PROPERTY else ()
+    values = (*roles, getattr(issue, field), *company)
+    query = _people_query(kind)
+    # A missing id (no department yet) asks IS NULL, which compiled SQL cannot: the ORM asks it.
+    assignments = list(query.build(*values)) if None in values else query.objects(*values)
     return list({assignment.user_id: assignment.user for assignment in assignments}.values())
 
 
@@ -218,28 +243,45 @@ def clean_photos(photos) -> list:
 # --- routing ----------------------------------------------------------------------------------
 
 
+# Routing's reads, compiled once (``governance.compiled``): every filing makes them.
+_HOUSEHOLD_ZONE = Compiled(
+    lambda household_id: first_of(
+        ZoneHousehold.objects.filter(household_id=household_id, zone__ended_on__isnull=True).select_related("zone__member__user")
+    ),
+    -1,
+)
+_ACTIVE_ZONE = Compiled(
+    lambda pk: first_of(ResponsibilityZone.objects.filter(ended_on__isnull=True, pk=pk).select_related("member__user")), -1
+)
+_ACTIVE_CONTRACT = Compiled(
+    lambda compound_id, status: first_of(
+        PropertyContract.objects.filter(compound_id=compound_id, status=status).select_related("company")
+    ),
+    -1,
+    "status",
+)
+_COVERAGE = Compiled(
+    lambda compound_id: first_of(BranchCoverage.objects.filter(compound_id=compound_id).select_related("branch")), -1
+)
+
+
 def zone_for(*, household: Household | None, building: Building | None) -> ResponsibilityZone | None:
     """The active zone covering the location: the household's zone, or for a building the zone
     covering most of its households (ties: the oldest zone); with the zone's member and their user
     (whom routing hands the issue to and notifies)."""
     if household is not None:
-        row = (
-            ZoneHousehold.objects.filter(household=household, zone__ended_on__isnull=True)
-            .select_related("zone__member__user")
-            .first()
-        )
+        row = _HOUSEHOLD_ZONE.first(household.pk)
         return row.zone if row else None
     if building is None:
         return None
-    zones = ResponsibilityZone.objects.filter(ended_on__isnull=True).select_related("member__user")
     # Which zone that is takes counting the building's households (hundreds in a tower block: ~4 ms
     # on the city-scale dataset), so the answer is kept under the stamp of the people and places,
     # which saving or ending a zone drops (its households are written in the same transaction).
     kept = generations.cached("building-zone", [generations.PEOPLE], [building.pk], lambda: _building_zone_id(building))
-    zone = zones.filter(pk=kept).first() if kept else None
+    zone = _ACTIVE_ZONE.first(kept) if kept else None
     if kept and zone is None:  # ended since: count again
         kept = _building_zone_id(building)
-        zone = zones.filter(pk=kept).first() if kept else None
+        zone = _ACTIVE_ZONE.first(kept) if kept else None
     return zone
 
 
@@ -262,7 +304,7 @@ def _active_member(zone: ResponsibilityZone | None) -> PartyMember | None:
 
 
 def _contract(compound: Compound) -> PropertyContract | None:
-    return PropertyContract.objects.filter(compound=compound, status=ContractStatus.ACTIVE).select_related("company").first()
+    return _ACTIVE_CONTRACT.first(compound.pk, ContractStatus.ACTIVE.value)
 
 
 def _committee(compound: Compound, today=None) -> Committee | None:
@@ -395,7 +437,7 @@ def issue_file(
 
     if not (Compound.community.is_cached(compound) and Community.subdistrict.is_cached(compound.community)):
         compound = Compound.objects.select_related("community__subdistrict").get(pk=compound.pk)
-    coverage = BranchCoverage.objects.filter(compound=compound).select_related("branch").first()
+    coverage = _COVERAGE.first(compound.pk)
     zone = zone_for(household=household, building=building)
     issue = Issue(
         compound=compound,

@@ -30,6 +30,7 @@ from django.utils.translation import gettext_lazy
 from compounds.models import Building, Compound, Household, ResidencyStatus
 from compounds.scopes import scopes_for
 from governance.accounts.models import User
+from governance.compiled import Compiled, first_of
 from governance.http import (
     form_errors_from,
     get_or_404,
@@ -99,6 +100,27 @@ def _chosen(request, compounds):
     return None
 
 
+_COMPOUND = Compiled(
+    lambda pk: first_of(Compound.objects.filter(pk=pk).select_related("community__subdistrict")), -1
+)
+
+
+def _resident_compound(request, resident_of):
+    """The compound the resident files in: the one ?compound= (or the form) names, which must be
+    one they live in (else 404), or the only one; None: let them pick."""
+    wanted = request.GET.get("compound") or request.POST.get("compound")
+    if not wanted:
+        if len(resident_of) != 1:
+            return None
+        wanted = str(next(iter(resident_of)))
+    if not (wanted.isascii() and wanted.isdigit()) or int(wanted) not in resident_of:
+        raise Http404
+    compound = _COMPOUND.first(int(wanted))
+    if compound is None:
+        raise Http404
+    return compound
+
+
 def _file(request, form, compound, **extra):
     data = dict(form.cleaned_data)
     photos = data.pop("photos", [])
@@ -111,15 +133,14 @@ def issue_new(request):
     if response := method_not_allowed(request, "GET", "POST"):
         return response
     selectors.load_roles(request.user)  # kept between requests: no query for the caller's roles
-    s = scopes_for(request.user)
-    compounds = list(
-        Compound.objects.filter(pk__in=s.resident_compounds).select_related("community__subdistrict").order_by("name")
-    )
-    if not compounds:
+    resident_of = scopes_for(request.user).resident_compounds
+    if not resident_of:
         return render(request, "issues/new_not_resident.html")
-    compound = _chosen(request, compounds)
+    compound = _resident_compound(request, resident_of)
     if compound is None:
+        compounds = Compound.objects.filter(pk__in=resident_of).select_related("community").order_by("name")
         return render(request, "issues/pick_compound.html", {"compounds": compounds, "url": reverse("issues:new")})
+    compounds = resident_of  # the page says whether there is another to choose (its length)
     households = _own_households(request.user, compound)
     form = forms.IssueFileForm(request.POST or None, request.FILES or None, compound=compound, households=households)
     return _filing_page(

@@ -5,7 +5,7 @@ import pytest
 from compounds.scopes import forget_scopes, scopes_for
 from governance.accounts.models import Notification
 from governance.accounts.selectors import unread_count
-from governance.compiled import Compiled
+from governance.compiled import Compiled, first_of
 
 
 def test_a_compiled_query_runs_with_each_callers_values(resident, neighbour):
@@ -33,13 +33,28 @@ def test_a_compiled_query_runs_with_each_callers_values(resident, neighbour):
 
 
 def test_a_query_that_does_not_take_its_placeholders_is_refused(resident):
-    # The SQL would silently run with the placeholder folded in (or a value out of place).
+    # The SQL would silently run with a constant folded in, or without one of the caller's values.
     with pytest.raises(ValueError, match="placeholders"):
         Compiled(lambda user_id: Notification.objects.filter(user_id=5).values_list("pk"), -1).rows(resident.pk)
     with pytest.raises(ValueError, match="placeholders"):
-        Compiled(
-            lambda user_id, kind: Notification.objects.filter(kind=kind, user_id=user_id).values_list("pk"), -1, "k"
-        ).rows(resident.pk, "x")
+        Compiled(lambda user_id, kind: Notification.objects.filter(user_id=user_id).values_list("pk"), -1, "k").rows(
+            resident.pk, "x"
+        )
+
+
+def test_values_go_where_their_placeholders_went(resident, neighbour):
+    # The ORM may take the parameters in another order than the caller names them (here: the
+    # kind's filter first); each value still lands on its own column.
+    Notification.objects.all().delete()
+    mine = Notification.objects.create(user=resident, kind="x")
+    Notification.objects.create(user=neighbour, kind="x")
+    Notification.objects.create(user=resident, kind="y")
+    query = Compiled(
+        lambda user_id, kind: Notification.objects.filter(kind=kind).filter(user_id=user_id).values_list("pk"), -1, "k"
+    )
+    assert query.sql("default").index('"kind"') < query.sql("default").index('"user_id"')
+    assert query.rows(resident.pk, "x") == [(mine.pk,)]
+    assert query.rows(resident.pk, "z") == []
 
 
 def test_placeholders_that_could_not_be_told_apart_are_refused():
@@ -65,3 +80,57 @@ def test_unread_count_and_scopes_follow_the_database(resident, neighbour, office
     assert scopes_for(officer).communities  # the officer's community, through the compiled query
     forget_scopes(resident)
     assert not scopes_for(resident).communities and scopes_for(resident).resident_compounds
+
+
+def _fields(obj):
+    return {k: v for k, v in vars(obj).items() if k != "_state"}
+
+
+def test_compiled_objects_are_what_the_orm_gives(world, resident, neighbour, django_assert_num_queries):
+    # Decimals and times need the backend's converters on SQLite; the related rows come cached.
+    from django.db.models.functions import Upper
+
+    from compounds.models import Household, Residency
+
+    def build(compound_id):
+        return (
+            Household.objects.filter(building__compound_id=compound_id)
+            .select_related("building__compound")
+            .annotate(room_upper=Upper("room"))
+            .order_by("pk")
+        )
+
+    households = Compiled(build, -1)
+    expected = list(build(world.a1.pk))
+    assert expected  # the world has households
+    with django_assert_num_queries(1):
+        found = households.objects(world.a1.pk)
+    assert [_fields(h) for h in found] == [_fields(h) for h in expected]
+    assert all(type(h.exclusive_area).__name__ == "Decimal" for h in found)
+    with django_assert_num_queries(0):
+        assert [(h.building.name, h.building.compound.name, h.room_upper) for h in found] == [
+            (h.building.name, h.building.compound.name, h.room.upper()) for h in expected
+        ]
+    assert households.objects(0) == []
+
+    residencies = Compiled(lambda user_id: first_of(Residency.objects.filter(user_id=user_id).select_related("user")), -1)
+    mine = residencies.first(resident.pk)
+    assert mine == Residency.objects.filter(user=resident).first() and mine.user == resident
+    assert _fields(mine) == _fields(Residency.objects.filter(user=resident).first())
+    assert residencies.first(0) is None
+
+
+def test_first_of_runs_what_first_runs(resident, neighbour):
+    from compounds.models import Residency
+
+    for queryset in (Residency.objects.all(), Residency.objects.order_by("-pk"), Residency.objects.filter(user=neighbour)):
+        assert list(first_of(queryset)) == ([queryset.first()] if queryset.first() else [])
+
+
+def test_objects_needs_model_instances_from_one_statement(resident):
+    from compounds.models import Residency
+
+    with pytest.raises(TypeError, match="model instances"):
+        Compiled(lambda user_id: Notification.objects.filter(user_id=user_id).values_list("pk"), -1).objects(resident.pk)
+    with pytest.raises(ValueError, match="prefetch"):
+        Compiled(lambda user_id: Residency.objects.filter(user_id=user_id).prefetch_related("household"), -1).objects(resident.pk)
