@@ -17,12 +17,24 @@ lists are not placeholders. ``rows`` gives the rows as the database gives them (
 converters): use it for ids, strings and counts. ``objects`` gives the model instances the
 queryset would give, with what it selects related and its annotations, built as Django's own
 model iterable builds them.
+
+On PostgreSQL the SQL is also prepared once per connection (``PREPARE``, then ``EXECUTE`` with
+each call's values): planning a small read costs the server more than running it (0.42 → 0.13 ms
+a statement for routing's reads on the city-scale dataset, bench/README.md). The ``PREPARE`` goes
+to the connection directly, so query counts and logs see one ``EXECUTE`` per call. A prepared
+statement lives as long as its connection. If the schema changes under it so that its rows would
+change shape, PostgreSQL refuses it ("cached plan must not change result type"): that call fails,
+and the next prepares it afresh under a new name. Not for a pooler in transaction mode (PgBouncer),
+which may hand a statement to a connection that never prepared it: set ``prepare=False`` there.
 """
 
+import itertools
+import re
+import weakref
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from django.db import connections
+from django.db import DatabaseError, connections
 from django.db.models import QuerySet
 from django.db.models.query import ModelIterable, get_related_populators
 
@@ -41,16 +53,33 @@ class _Plan:
     col_count: int
 
 
+_names = itertools.count(1)
+# The names each open PostgreSQL connection has prepared (forgotten with the connection).
+_prepared: "weakref.WeakKeyDictionary[object, set[str]]" = weakref.WeakKeyDictionary()
+# SQLSTATEs after which a prepared statement must be prepared again: the schema changed under it
+# (feature_not_supported: "cached plan must not change result type"), or it is gone
+# (invalid_sql_statement_name: someone ran DEALLOCATE or DISCARD).
+_STALE = {"0A000", "26000"}
+
+
+def _numbered(sql: str) -> str:
+    """psycopg2's ``%s`` placeholders as PostgreSQL's ``$1, $2, …`` (and ``%%`` as ``%``)."""
+    numbers = itertools.count(1)
+    return re.sub(r"%[%s]", lambda m: "%" if m.group() == "%%" else f"${next(numbers)}", sql)
+
+
 class Compiled:
     """``Compiled(lambda *args: queryset)``; ``.rows(*values)`` runs the queryset built with the
     values, from SQL compiled once with placeholder values (per database alias); ``.objects(*values)``
     gives its model instances, as ``list(queryset)`` would."""
 
-    def __init__(self, build: Callable[..., QuerySet], *placeholders):
+    def __init__(self, build: Callable[..., QuerySet], *placeholders, prepare: bool = True):
         if len(set(placeholders)) != len(placeholders) or None in placeholders:
             raise ValueError("placeholders must differ from each other and not be None")
         self.build = build
         self.placeholders = placeholders
+        self.prepare = prepare
+        self._name = f"linli_compiled_{next(_names)}"
         self._sql: dict[str, str] = {}
         self._order: dict[str, list[int]] = {}  # for each parameter of the SQL, its placeholder
         self._plans: dict[str, _Plan] = {}
@@ -95,8 +124,25 @@ class Compiled:
         if None in values:
             raise ValueError("a compiled query cannot take None (the ORM would have written IS NULL)")
         sql = self.sql(using)
-        with connections[using].cursor() as cursor:
-            cursor.execute(sql, [values[i] for i in self._order[using]])
+        params = [values[i] for i in self._order[using]]
+        connection = connections[using]
+        with connection.cursor() as cursor:
+            if not (self.prepare and connection.vendor == "postgresql"):
+                cursor.execute(sql, params)
+                return cursor.fetchall()
+            name = self._name
+            prepared = _prepared.setdefault(connection.connection, set())
+            if name not in prepared:
+                with connection.connection.cursor() as raw:
+                    raw.execute(f"PREPARE {name} AS {_numbered(sql)}")
+                prepared.add(name)
+            try:
+                cursor.execute(f"EXECUTE {name}({', '.join(['%s'] * len(params))})" if params else f"EXECUTE {name}", params)
+            except DatabaseError as exc:
+                if getattr(exc.__cause__, "pgcode", None) in _STALE:
+                    prepared.discard(name)
+                    self._name = f"linli_compiled_{next(_names)}"  # a name no connection holds yet
+                raise
             return cursor.fetchall()
 
     def rows(self, *values, using: str = "default") -> list[tuple]:

@@ -134,3 +134,68 @@ def test_objects_needs_model_instances_from_one_statement(resident):
         Compiled(lambda user_id: Notification.objects.filter(user_id=user_id).values_list("pk"), -1).objects(resident.pk)
     with pytest.raises(ValueError, match="prefetch"):
         Compiled(lambda user_id: Residency.objects.filter(user_id=user_id).prefetch_related("household"), -1).objects(resident.pk)
+
+
+def _prepared_statements():
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT name, statement FROM pg_prepared_statements")
+        return dict(cursor.fetchall())
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)  # it closes the connection
+def test_on_postgresql_a_compiled_query_is_prepared_once_and_executed(resident, django_assert_num_queries):
+    from django.db import connection
+
+    unread = Compiled(
+        lambda user_id: Notification.objects.filter(user_id=user_id, read_at__isnull=True).values_list("kind"), -1
+    )
+    Notification.objects.all().delete()
+    Notification.objects.create(user=resident, kind="x")
+    with django_assert_num_queries(1) as captured:
+        assert unread.rows(resident.pk) == [("x",)]
+    assert captured.captured_queries[0]["sql"] == f"EXECUTE {unread._name}({resident.pk})"
+    statement = _prepared_statements()[unread._name]
+    assert '"user_id" = $1' in statement and "%s" not in statement
+    with django_assert_num_queries(1):
+        assert unread.rows(0) == []
+    assert list(_prepared_statements()).count(unread._name) == 1
+    # Another connection (a new one after a close) prepares it again.
+    connection.close()
+    assert unread.rows(resident.pk) == [("x",)]
+    assert unread._name in _prepared_statements()
+
+
+@pytest.mark.postgres
+def test_a_prepared_statement_the_schema_changed_under_is_prepared_again(resident):
+    # As during a deploy: a migration changes a column's type under a worker's prepared statement.
+    from django.db import DatabaseError, connection, transaction
+
+    kinds = Compiled(lambda user_id: Notification.objects.filter(user_id=user_id).values_list("kind"), -1)
+    Notification.objects.all().delete()
+    Notification.objects.create(user=resident, kind="x")
+    assert kinds.rows(resident.pk) == [("x",)]
+    first = kinds._name
+    with connection.cursor() as cursor:
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")  # no pending checks on the table to alter
+        cursor.execute("ALTER TABLE accounts_notification ALTER COLUMN kind TYPE text")
+    with pytest.raises(DatabaseError, match="result type"), transaction.atomic():
+        kinds.rows(resident.pk)
+    assert kinds._name != first
+    assert kinds.rows(resident.pk) == [("x",)]  # prepared afresh
+    # A statement someone deallocated (DEALLOCATE, DISCARD ALL) fails once, then comes back too.
+    with connection.cursor() as cursor:
+        cursor.execute(f"DEALLOCATE {kinds._name}")
+    with pytest.raises(DatabaseError), transaction.atomic():
+        kinds.rows(resident.pk)
+    assert kinds.rows(resident.pk) == [("x",)]
+
+
+def test_percent_signs_and_placeholders_are_numbered_for_postgresql():
+    from governance.compiled import _numbered
+
+    assert _numbered("SELECT 1 WHERE a = %s AND b LIKE '50%%' AND c IN (%s, %s)") == (
+        "SELECT 1 WHERE a = $1 AND b LIKE '50%' AND c IN ($2, $3)"
+    )
