@@ -7,6 +7,7 @@ from django.utils.functional import lazy
 from django.utils.translation import gettext_lazy as _
 
 from compounds.models import Building, Department, Household
+from governance.compiled import Compiled, first_of
 
 from . import selectors
 from .models import DESCRIPTION_MAX, PHOTOS_MAX, Channel, ContactPreference, HandlerKind, IssueKind, Rating
@@ -46,21 +47,55 @@ class PhotosField(forms.FileField):
         return [super(PhotosField, self).clean(f, initial) for f in files]
 
 
-class CategoryChoiceField(forms.ModelChoiceField):
+class LookupChoiceField(forms.ModelChoiceField):
+    """A model choice whose chosen row is found by ``lookup(pk)`` (SQL compiled once:
+    ``governance.compiled``) instead of ``queryset.get`` built each time; the queryset still gives
+    the choices shown. ``lookup`` must find exactly the rows of the queryset."""
+
+    def __init__(self, *args, lookup=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.lookup = lookup
+
+    def to_python(self, value):
+        if self.lookup is None or value in self.empty_values:
+            return super().to_python(value)
+        self.validate_no_null_characters(value)
+        if isinstance(value, self.queryset.model):
+            value = value.pk
+        try:
+            pk = int(value)
+        except (ValueError, TypeError):
+            pk = None
+        # Beyond bigint: no such row (not a database error). Compared, not ``in range(...)``, which
+        # for a non-int walks the whole range.
+        found = self.lookup(pk) if pk is not None and -(2**63) <= pk < 2**63 else None
+        if found is None:
+            raise forms.ValidationError(self.error_messages["invalid_choice"], code="invalid_choice", params={"value": value})
+        return found
+
+
+class CategoryChoiceField(LookupChoiceField):
     def label_from_instance(self, obj):
         return obj.name
 
 
-class BuildingChoiceField(forms.ModelChoiceField):
+class BuildingChoiceField(LookupChoiceField):
     def label_from_instance(self, obj):
         return obj.name
+
+
+# What the filing form's choices look up (their querysets, as compiled SQL).
+_ACTIVE_CATEGORY = Compiled(lambda pk: first_of(selectors.categories_active().filter(pk=pk)), -1)
+_COMPOUND_BUILDING = Compiled(lambda pk, compound_id: first_of(Building.objects.filter(compound_id=compound_id, pk=pk)), -1, -2)
 
 
 class IssueFileForm(forms.Form):
     """A resident files an issue in a compound they live in."""
 
     kind = forms.ChoiceField(label=_("Kind"), choices=IssueKind.choices, initial=IssueKind.SNAPSHOT)
-    category = CategoryChoiceField(label=_("Category"), queryset=selectors.categories_active(), empty_label=_("Choose…"))
+    category = CategoryChoiceField(
+        label=_("Category"), queryset=selectors.categories_active(), empty_label=_("Choose…"), lookup=_ACTIVE_CATEGORY.first
+    )
     description = forms.CharField(
         label=_("Description"),
         max_length=DESCRIPTION_MAX,
@@ -95,6 +130,7 @@ class IssueFileForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.compound = compound
         self.fields["building"].queryset = Building.objects.filter(compound=compound).order_by("name")
+        self.fields["building"].lookup = lambda pk: _COMPOUND_BUILDING.first(pk, compound.pk)
         if households is None:
             households = Household.objects.none()
         self.fields["household"].queryset = households.select_related("building")

@@ -96,13 +96,26 @@ def test_a_resident_may_not_name_a_neighbours_household(client, world, resident,
 
 @pytest.mark.parametrize(
     "case",
-    ["unknown-category", "too-long", "fake-image", "pixel-flood", "other-building", "no-location"],
+    [
+        "unknown-category", "inactive-category", "category-not-a-number", "category-beyond-bigint", "too-long",
+        "fake-image", "pixel-flood", "other-building", "building-not-a-number", "no-location",
+    ],
 )
 def test_the_filing_form_refuses_bad_input_shows_why_and_stores_nothing(client, world, resident, case):
     login(client, resident)
     data = _form(world)
     if case == "unknown-category":
         data["category"] = 999_999
+    elif case == "inactive-category":
+        retired = category("sanitation")
+        Category.objects.filter(pk=retired.pk).update(active=False)
+        data["category"] = retired.pk
+    elif case == "category-not-a-number":
+        data["category"] = "sanitation"
+    elif case == "category-beyond-bigint":
+        data["category"] = 2**70  # a database error (500) if it reached the SQL
+    elif case == "building-not-a-number":
+        data["building"] = "1 号楼"
     elif case == "too-long":
         data["description"] = "脏" * 4001
     elif case == "fake-image":
@@ -142,6 +155,8 @@ def test_a_resident_cannot_file_in_another_compound(client, world, resident):
     before = snapshot()
     assert client.get(reverse("issues:new") + f"?compound={world.b1.pk}").status_code == 404
     assert client.post(reverse("issues:new") + f"?compound={world.b1.pk}", _form(world)).status_code == 404
+    for bad in ("abc", "٣", str(2**70), f" {world.a1.pk}"):
+        assert client.post(reverse("issues:new") + f"?compound={bad}", _form(world)).status_code == 404, bad
     assert snapshot() == before
 
 
