@@ -62,6 +62,13 @@ _prepared: "weakref.WeakKeyDictionary[object, set[str]]" = weakref.WeakKeyDictio
 _STALE = {"0A000", "26000"}
 
 
+def _other(placeholder):
+    """A second placeholder of the same type that no first one equals (for the constants check)."""
+    if isinstance(placeholder, bool) or not isinstance(placeholder, int | str):
+        raise ValueError(f"placeholders are ints or strings, not {placeholder!r}")
+    return placeholder - 10**12 if isinstance(placeholder, int) else f"{placeholder}\u2063other"
+
+
 def _numbered(sql: str) -> str:
     """psycopg2's ``%s`` placeholders as PostgreSQL's ``$1, $2, …`` (and ``%%`` as ``%``)."""
     numbers = itertools.count(1)
@@ -78,6 +85,7 @@ class Compiled:
             raise ValueError("placeholders must differ from each other and not be None")
         self.build = build
         self.placeholders = placeholders
+        self._others = tuple(_other(p) for p in placeholders)
         self.prepare = prepare
         self._name = f"linli_compiled_{next(_names)}"
         self._sql: dict[str, str] = {}
@@ -92,7 +100,13 @@ class Compiled:
         taken = [(type(p), p) for p in params]
         if any(t not in wanted for t in taken) or any(w not in taken for w in wanted):
             raise ValueError(f"the compiled query takes {params!r}, not its placeholders {self.placeholders!r}")
-        self._order[using] = [wanted.index(t) for t in taken]
+        self._order[using] = order = [wanted.index(t) for t in taken]
+        # A constant that happens to equal a placeholder would pass for it: built again with other
+        # placeholders, the SQL must be the same and take each of them where it took the first.
+        others = self._others
+        again_sql, again = self.build(*others).query.get_compiler(using=using).as_sql()
+        if again_sql != sql or [(type(p), p) for p in again] != [(type(others[i]), others[i]) for i in order]:
+            raise ValueError(f"the compiled query takes a constant equal to one of its placeholders {self.placeholders!r}")
         if queryset._iterable_class is ModelIterable and compiler.klass_info is not None:
             if queryset._prefetch_related_lookups or queryset._known_related_objects:
                 raise ValueError("a compiled query runs one statement: no prefetch_related or related managers")
@@ -133,8 +147,17 @@ class Compiled:
             name = self._name
             prepared = _prepared.setdefault(connection.connection, set())
             if name not in prepared:
-                with connection.connection.cursor() as raw:
-                    raw.execute(f"PREPARE {name} AS {_numbered(sql)}")
+                connection.validate_no_broken_transaction()
+                # On the connection itself (not counted as a query), with Django's error types.
+                with connection.wrap_database_errors, connection.connection.cursor() as raw:
+                    try:
+                        raw.execute(f"PREPARE {name} AS {_numbered(sql)}")
+                    except connection.Database.DatabaseError as exc:
+                        # Already prepared (this process lost track of it, say by an interrupt
+                        # between the two): this call fails, as its transaction has, the next runs it.
+                        if getattr(exc, "pgcode", None) == "42P05":
+                            prepared.add(name)
+                        raise
                 prepared.add(name)
             try:
                 cursor.execute(f"EXECUTE {name}({', '.join(['%s'] * len(params))})" if params else f"EXECUTE {name}", params)

@@ -113,7 +113,8 @@ def _resident_compound(request, resident_of):
         if len(resident_of) != 1:
             return None
         wanted = str(next(iter(resident_of)))
-    if not (wanted.isascii() and wanted.isdigit()) or int(wanted) not in resident_of:
+    # At most 19 digits: a bigint, and never a string too long for int() (4,300 digits: a 500).
+    if not (wanted.isascii() and wanted.isdigit() and len(wanted) <= 19) or int(wanted) not in resident_of:
         raise Http404
     compound = _COMPOUND.first(int(wanted))
     if compound is None:

@@ -24,7 +24,8 @@ def test_a_compiled_query_runs_with_each_callers_values(resident, neighbour):
     assert unread.rows(resident.pk) == [(resident.pk,), (resident.pk,)]
     assert unread.rows(neighbour.pk) == [(neighbour.pk,)]
     assert unread.rows(0) == []
-    assert built == [-1]  # compiled once, with its placeholder
+    # Compiled once, with its placeholder (and built again with another, which must take the same place).
+    assert built == [-1, -1 - 10**12]
 
     with pytest.raises(TypeError):
         unread.rows()
@@ -40,6 +41,15 @@ def test_a_query_that_does_not_take_its_placeholders_is_refused(resident):
         Compiled(lambda user_id, kind: Notification.objects.filter(user_id=user_id).values_list("pk"), -1, "k").rows(
             resident.pk, "x"
         )
+
+
+def test_a_constant_equal_to_a_placeholder_is_refused(resident):
+    # It would pass for the placeholder and be replaced by the caller's value.
+    query = Compiled(lambda user_id: Notification.objects.filter(user_id=user_id).exclude(user_id=-1).values_list("pk"), -1)
+    with pytest.raises(ValueError, match="constant"):
+        query.rows(resident.pk)
+    with pytest.raises(ValueError, match="ints or strings"):
+        Compiled(lambda flag: Notification.objects.filter(pk=flag).values_list("pk"), True)
 
 
 def test_values_go_where_their_placeholders_went(resident, neighbour):
@@ -185,6 +195,14 @@ def test_a_prepared_statement_the_schema_changed_under_is_prepared_again(residen
         kinds.rows(resident.pk)
     assert kinds._name != first
     assert kinds.rows(resident.pk) == [("x",)]  # prepared afresh
+    # A statement this process lost track of (prepared, then interrupted before noting it) fails
+    # once, then runs.
+    from governance.compiled import _prepared
+
+    _prepared[connection.connection].discard(kinds._name)
+    with pytest.raises(DatabaseError, match="already exists"), transaction.atomic():
+        kinds.rows(resident.pk)
+    assert kinds.rows(resident.pk) == [("x",)]
     # A statement someone deallocated (DEALLOCATE, DISCARD ALL) fails once, then comes back too.
     with connection.cursor() as cursor:
         cursor.execute(f"DEALLOCATE {kinds._name}")

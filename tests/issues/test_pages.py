@@ -155,8 +155,9 @@ def test_a_resident_cannot_file_in_another_compound(client, world, resident):
     before = snapshot()
     assert client.get(reverse("issues:new") + f"?compound={world.b1.pk}").status_code == 404
     assert client.post(reverse("issues:new") + f"?compound={world.b1.pk}", _form(world)).status_code == 404
-    for bad in ("abc", "٣", str(2**70), f" {world.a1.pk}"):
+    for bad in ("abc", "٣", str(2**70), f" {world.a1.pk}", "9" * 5000):
         assert client.post(reverse("issues:new") + f"?compound={bad}", _form(world)).status_code == 404, bad
+    assert client.post(reverse("issues:new"), _form(world, compound="9" * 5000)).status_code == 404
     assert snapshot() == before
 
 
