@@ -11,10 +11,11 @@ SQL must be one of the placeholders it was built with, and every placeholder mus
 (checked once, when it is compiled). Placeholders must differ from each other (in value or type),
 so that each parameter is known to be one of them: the SQL may take them in any order (the ORM
 orders a WHERE clause by its joins), and each call's values go where their placeholders went.
-No value may be None (the ORM
-would have written ``IS NULL``), and a list's length is part of the SQL (``IN (%s, %s)``), so
-lists are not placeholders. ``rows`` gives the rows as the database gives them (no field
-converters): use it for ids, strings and counts. ``objects`` gives the model instances the
+Placeholders are ints or strings no constant of the query equals (checked by building it a
+second time with others). No value may be None (the ORM would have written ``IS NULL``), and a
+list's length is part of the SQL (``IN (%s, %s)``), so lists are not placeholders. ``rows``
+gives the rows as the database gives them (no field converters): use it for ids, strings and
+counts. ``objects`` gives the model instances the
 queryset would give, with what it selects related and its annotations, built as Django's own
 model iterable builds them.
 
