@@ -70,7 +70,7 @@ def _memberships(user) -> list[int]:
     if "_linli_memberships" not in user.__dict__:
         # Roles follow the records: without a party_member role anywhere there is no membership
         # to look up (officers, residents and staff pay no query for it).
-        held = any(Role.PARTY_MEMBER in roles for roles in scopes_for(user).compound_roles.values())
+        held = scopes_for(user).party_member
         user.__dict__["_linli_memberships"] = (
             list(PartyMember.objects.filter(user=user).values_list("pk", flat=True)) if held else []
         )

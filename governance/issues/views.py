@@ -392,7 +392,17 @@ def queue(request):
             "qs": link()[1:],
         }
         return {
-            "counts": counts,
+            "until": counts["until"],
+            # Only what the queue offers is kept: a page that exists, a category or compound of its
+            # pickers (anything else is the caller's to make up, and keeping each would fill the
+            # cache). Decided here so that the counts behind it are not kept: on a company's queue
+            # they hold a row per compound, unpickled on every request that reads the page.
+            "keep": (
+                page.number == number
+                and size == 50  # the page offers no other size
+                and (not category or any(c["code"] == category for c in counts["categories"]))
+                and (not compound or any(str(c["compound_id"]) == compound for c in counts["compounds"]))
+            ),
             "number": page.number,
             "has_rows": bool(page.object_list),
             "top": render_to_string("issues/_queue_top.html", context),
@@ -400,25 +410,14 @@ def queue(request):
             "rows": queue_row_parts(page.object_list, can_bulk_dispatch, DISPATCHABLE),
         }
 
-    def keep(body) -> bool:
-        # Only what the queue offers: a page that exists, a category or compound of its pickers
-        # (anything else is the caller's to make up, and keeping each would fill the cache).
-        counts = body["counts"]
-        return (
-            body["number"] == number
-            and size == 50  # the page offers no other size
-            and (not category or any(c["code"] == category for c in counts["categories"]))
-            and (not compound or any(str(c["compound_id"]) == compound for c in counts["compounds"]))
-        )
-
     stamps, parts = selectors.queue_stamps(user)
     body = generations.cached(
-        "queue",
+        "queue:2",  # the kept body's shape (bodies kept in another shape are not read)
         stamps,
         (parts, state, category, compound, overdue, number, size, can_bulk_dispatch, queue_exists),
         compute,
-        fresh=lambda body: body["counts"]["until"] is None or timezone.now() < body["counts"]["until"],
-        keep=keep,
+        fresh=lambda body: body["until"] is None or timezone.now() < body["until"],
+        keep=lambda body: body["keep"],
     )
     # Rendered by the template engine and format_html, escaped there.
     table = mark_safe(body["table"].replace("<!--queue-rows-->", queue_rows(body["rows"]), 1))

@@ -3,7 +3,7 @@
 from django import template
 from django.urls import get_script_prefix, reverse
 from django.utils import timezone
-from django.utils.html import format_html, format_html_join
+from django.utils.html import escape, format_html, format_html_join
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -24,7 +24,7 @@ def has_queue(scopes) -> bool:
         or scopes.subdistricts
         or scopes.communities
         or scopes.departments
-        or any(held & HANDLER_ROLES for held in scopes.compound_roles.values())
+        or bool(scopes.compounds_with(*HANDLER_ROLES))
     )
 
 
@@ -64,12 +64,14 @@ def deadline(due, done=False, *, exact=None, now=None, words=None):
     written, as kept rows have it; ``words``: ``deadline_words()``, for a list)."""
     if due is None or done:
         return "—"
-    now = now or timezone.now()
-    return format_html(
-        '<span class="{}" title="{}" data-testid="deadline">{}</span>',
-        "text-danger fw-semibold" if due < now else "",
-        exact or _exact(due),
-        deadline_text(due, now, words),
+    return mark_safe(_deadline_html(due, exact or _exact(due), now or timezone.now(), words))
+
+
+def _deadline_html(due, exact: str, now, words) -> str:
+    # Escaped here, without format_html's per-argument SafeString checks: a queue writes fifty of
+    # these on every request (its rows are kept, their deadlines are not).
+    return '<span class="{}" title="{}" data-testid="deadline">{}</span>'.format(
+        "text-danger fw-semibold" if due < now else "", escape(exact), escape(deadline_text(due, now, words))
     )
 
 
@@ -189,7 +191,7 @@ def queue_rows(parts) -> str:
     now, words = timezone.now(), deadline_words()
     return mark_safe(
         "\n".join(
-            f"{before}{deadline(due, exact=exact, now=now, words=words)}{after}" for before, due, exact, after in parts
+            f"{before}{_deadline_html(due, exact, now, words) if due is not None else '—'}{after}" for before, due, exact, after in parts
         )
     )
 
