@@ -35,9 +35,11 @@ import weakref
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from django.db import DatabaseError, connections
+from django.db import DatabaseError, connections, transaction
 from django.db.models import QuerySet
 from django.db.models.query import ModelIterable, get_related_populators
+from django.db.models.signals import post_save, pre_save
+from django.db.models.sql import InsertQuery
 
 
 @dataclass(frozen=True)
@@ -76,6 +78,44 @@ def _numbered(sql: str) -> str:
     return re.sub(r"%[%s]", lambda m: "%" if m.group() == "%%" else f"${next(numbers)}", sql)
 
 
+class _Statement:
+    """Runs one compiled statement: on PostgreSQL prepared once per connection under a name of its
+    own, then ``EXECUTE``d; elsewhere (or with ``prepare=False``) as plain SQL."""
+
+    def __init__(self, prepare: bool = True):
+        self.prepare = prepare
+        self.name = f"linli_compiled_{next(_names)}"
+
+    def run(self, connection, sql: str, params: list) -> list[tuple]:
+        with connection.cursor() as cursor:
+            if not (self.prepare and connection.vendor == "postgresql"):
+                cursor.execute(sql, params)
+                return cursor.fetchall()
+            name = self.name
+            prepared = _prepared.setdefault(connection.connection, set())
+            if name not in prepared:
+                connection.validate_no_broken_transaction()
+                # On the connection itself (not counted as a query), with Django's error types.
+                with connection.wrap_database_errors, connection.connection.cursor() as raw:
+                    try:
+                        raw.execute(f"PREPARE {name} AS {_numbered(sql)}")
+                    except connection.Database.DatabaseError as exc:
+                        # Already prepared (this process lost track of it, say by an interrupt
+                        # between the two): this call fails, as its transaction has, the next runs it.
+                        if getattr(exc, "pgcode", None) == "42P05":
+                            prepared.add(name)
+                        raise
+                prepared.add(name)
+            try:
+                cursor.execute(f"EXECUTE {name}({', '.join(['%s'] * len(params))})" if params else f"EXECUTE {name}", params)
+            except DatabaseError as exc:
+                if getattr(exc.__cause__, "pgcode", None) in _STALE:
+                    prepared.discard(name)
+                    self.name = f"linli_compiled_{next(_names)}"  # a name no connection holds yet
+                raise
+            return cursor.fetchall()
+
+
 class Compiled:
     """``Compiled(lambda *args: queryset)``; ``.rows(*values)`` runs the queryset built with the
     values, from SQL compiled once with placeholder values (per database alias); ``.objects(*values)``
@@ -87,8 +127,7 @@ class Compiled:
         self.build = build
         self.placeholders = placeholders
         self._others = tuple(_other(p) for p in placeholders)
-        self.prepare = prepare
-        self._name = f"linli_compiled_{next(_names)}"
+        self._statement = _Statement(prepare)
         self._sql: dict[str, str] = {}
         self._order: dict[str, list[int]] = {}  # for each parameter of the SQL, its placeholder
         self._plans: dict[str, _Plan] = {}
@@ -140,34 +179,11 @@ class Compiled:
             raise ValueError("a compiled query cannot take None (the ORM would have written IS NULL)")
         sql = self.sql(using)
         params = [values[i] for i in self._order[using]]
-        connection = connections[using]
-        with connection.cursor() as cursor:
-            if not (self.prepare and connection.vendor == "postgresql"):
-                cursor.execute(sql, params)
-                return cursor.fetchall()
-            name = self._name
-            prepared = _prepared.setdefault(connection.connection, set())
-            if name not in prepared:
-                connection.validate_no_broken_transaction()
-                # On the connection itself (not counted as a query), with Django's error types.
-                with connection.wrap_database_errors, connection.connection.cursor() as raw:
-                    try:
-                        raw.execute(f"PREPARE {name} AS {_numbered(sql)}")
-                    except connection.Database.DatabaseError as exc:
-                        # Already prepared (this process lost track of it, say by an interrupt
-                        # between the two): this call fails, as its transaction has, the next runs it.
-                        if getattr(exc, "pgcode", None) == "42P05":
-                            prepared.add(name)
-                        raise
-                prepared.add(name)
-            try:
-                cursor.execute(f"EXECUTE {name}({', '.join(['%s'] * len(params))})" if params else f"EXECUTE {name}", params)
-            except DatabaseError as exc:
-                if getattr(exc.__cause__, "pgcode", None) in _STALE:
-                    prepared.discard(name)
-                    self._name = f"linli_compiled_{next(_names)}"  # a name no connection holds yet
-                raise
-            return cursor.fetchall()
+        return self._statement.run(connections[using], sql, params)
+
+    @property
+    def _name(self) -> str:
+        return self._statement.name
 
     def rows(self, *values, using: str = "default") -> list[tuple]:
         return self._run(values, using)
@@ -204,3 +220,81 @@ class Compiled:
 def first_of(queryset: QuerySet) -> QuerySet:
     """The queryset ``queryset.first()`` runs: ordered (by pk if it was not) and cut to one row."""
     return (queryset if queryset.ordered else queryset.order_by("pk"))[:1]
+
+
+class CompiledInsert:
+    """``CompiledInsert(Model).create(objs)``: new rows written as ``bulk_create(objs)`` writes
+    them, from an INSERT compiled once per database alias by Django's own insert compiler.
+
+    Each value is prepared as the compiler prepares it (``pre_save`` with ``add``, so defaults and
+    ``auto_now_add`` apply, then ``get_db_prep_save``), and the rows' primary keys (and any other
+    fields the database returns) are set on the objects, which are then saved ones. On PostgreSQL
+    the statement is the compiler's ``INSERT … SELECT * FROM UNNEST(…)``, one array per column,
+    whose SQL is the same for any number of rows: prepared once per connection like ``Compiled``
+    and run with one ``EXECUTE``. Elsewhere it is ``bulk_create``.
+
+    For models with an automatic primary key and no parent model, and objects without a pk and
+    with plain values (no expressions). ``signals=True`` sends ``pre_save`` and ``post_save`` for
+    each object as ``save()`` would (``created=True``); ``bulk_create`` sends none.
+    """
+
+    def __init__(self, model, *, prepare: bool = True):
+        opts = model._meta
+        if opts.auto_field is None or opts.parents:
+            raise ValueError(f"{opts.label}: only for models with an automatic primary key and no parent model")
+        self.model = model
+        self.fields = [f for f in opts.concrete_fields if f is not opts.auto_field and not f.generated]
+        self.returning = list(opts.db_returning_fields)
+        self._statement = _Statement(prepare)
+        self._sql: dict[str, str] = {}
+
+    def sql(self, using: str) -> str:
+        if using not in self._sql:
+            query = InsertQuery(self.model)
+            query.insert_values(self.fields, [self.model(), self.model()])  # two rows: UNNEST
+            compiler = query.get_compiler(using=using)
+            compiler.returning_fields = self.returning
+            [(sql, _params)] = compiler.as_sql()
+            if " UNNEST(" not in sql:
+                raise ValueError(f"{self.model._meta.label}: a field of this model cannot be inserted from arrays")
+            self._sql[using] = sql
+        return self._sql[using]
+
+    def create(self, objs, *, using: str = "default", signals: bool = False) -> list:
+        objs = list(objs)
+        if not objs:
+            return objs
+        model = self.model
+        for obj in objs:
+            if type(obj) is not model:
+                raise ValueError(f"{model._meta.label} objects only, not a {type(obj).__name__}")
+            if obj.pk is not None:
+                raise ValueError(f"new objects without a pk only, not {model._meta.label} {obj.pk}")
+            obj._prepare_related_fields_for_save(operation_name="bulk_create")
+            if signals:
+                pre_save.send(sender=model, instance=obj, raw=False, using=using, update_fields=None)
+        connection = connections[using]
+        if connection.vendor != "postgresql":
+            model._base_manager.using(using).bulk_create(objs)
+        else:
+            sql = self.sql(using)
+            columns = [[] for _ in self.fields]
+            for obj in objs:
+                for column, field in zip(columns, self.fields, strict=True):
+                    value = field.pre_save(obj, True)
+                    if hasattr(value, "resolve_expression"):
+                        raise ValueError(f"{field.name}: an expression, which a compiled insert cannot take")
+                    column.append(field.get_db_prep_save(value, connection))
+            with transaction.mark_for_rollback_on_error(using):
+                returned = self._statement.run(connection, sql, columns)
+            for obj, row in zip(objs, returned, strict=True):
+                for field, value in zip(self.returning, row, strict=True):
+                    for converter in field.get_db_converters(connection):
+                        value = converter(value, field, connection)
+                    setattr(obj, field.attname, value)
+                obj._state.adding = False
+                obj._state.db = using
+        if signals:
+            for obj in objs:
+                post_save.send(sender=model, instance=obj, created=True, update_fields=None, raw=False, using=using)
+        return objs

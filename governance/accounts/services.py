@@ -6,6 +6,8 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from governance.compiled import Compiled, CompiledInsert
+
 from .models import Notification, NotificationChannel, NotificationPreference, User, normalise_phone
 from .notifications import get_kind
 
@@ -62,6 +64,17 @@ def notification_send(
     return sent[0] if sent else None
 
 
+# Every filing and most transitions notify someone: compiled once (``governance.compiled``).
+_NEW_NOTIFICATIONS = CompiledInsert(Notification)
+_CHANNELS_OFF = Compiled(
+    lambda user_id, kind: NotificationPreference.objects.filter(user_id=user_id, kind=kind, enabled=False).values_list(
+        "user_id", "channel"
+    ),
+    -1,
+    "kind",
+)
+
+
 def notifications_send(*, users, kind: str, params: dict | None = None, url: str = "", email: bool = True) -> list:
     """Notify several people of the same thing, each on the channels they keep on for this kind:
     one query for their preferences and one insert, however many they are (a branch's committee,
@@ -73,12 +86,15 @@ def notifications_send(*, users, kind: str, params: dict | None = None, url: str
         return []
     params = params or {}
     # No preference row means "on": only the rows that turn a channel off matter.
-    off = set(
-        NotificationPreference.objects.filter(user__in=[u.pk for u in users], kind=kind, enabled=False).values_list(
-            "user_id", "channel"
+    if len(users) == 1:  # most often (a member, a company's one contact): compiled once
+        off = set(_CHANNELS_OFF.rows(users[0].pk, kind))
+    else:
+        off = set(
+            NotificationPreference.objects.filter(user__in=[u.pk for u in users], kind=kind, enabled=False).values_list(
+                "user_id", "channel"
+            )
         )
-    )
-    notifications = Notification.objects.bulk_create(
+    notifications = _NEW_NOTIFICATIONS.create(
         [
             Notification(user=user, kind=kind, params=params, url=url)
             for user in users

@@ -22,7 +22,7 @@ from committees.models import BodyKind, Committee, ContractStatus, PropertyContr
 from compounds.models import Building, Community, Compound, Household, RoleAssignment
 from governance.accounts.roles import Role
 from governance.accounts.services import notification_send, notifications_send
-from governance.compiled import Compiled, first_of
+from governance.compiled import Compiled, CompiledInsert, first_of
 from governance.party.models import BranchCoverage, PartyMember, ResponsibilityZone, ZoneHousehold
 
 from . import generations, permissions
@@ -265,6 +265,13 @@ _COVERAGE = Compiled(
 )
 
 
+# A filing's three inserts (the issue, its events, the notifications: ``notifications_send``),
+# compiled once and prepared: Django's insert path built each one's SQL every time (issue, full
+# city: 0.70 ms through save(), 0.41 ms prepared; two events 0.48 -> 0.30 ms).
+_NEW_ISSUE = CompiledInsert(Issue)
+_NEW_EVENTS = CompiledInsert(IssueEvent)
+
+
 def zone_for(*, household: Household | None, building: Building | None) -> ResponsibilityZone | None:
     """The active zone covering the location: the household's zone, or for a building the zone
     covering most of its households (ties: the oldest zone); with the zone's member and their user
@@ -474,7 +481,7 @@ def issue_file(
     # re-selecting each foreign key (8 queries) and re-running the check constraints in Python
     # (3 more) would only repeat what the database enforces on INSERT anyway.
     issue.full_clean(exclude=[f.name for f in Issue._meta.concrete_fields if f.is_relation], validate_constraints=False)
-    issue.save()
+    _NEW_ISSUE.create([issue], signals=True)  # as issue.save() (its signals drop the kept pages)
     actor_user = actor if getattr(actor, "is_authenticated", False) else None
     events = [
         _event(issue, Action.FILE, actor=actor_user, to_state=State.SUBMITTED, at=now, data={"channel": channel, "on_behalf": on_behalf})
@@ -491,7 +498,7 @@ def issue_file(
                 data={"handler_kind": issue.handler_kind, "handler": issue.handler_label},
             )
         )
-    IssueEvent.objects.bulk_create(events)
+    _NEW_EVENTS.create(events)
     _save_photos(issue, cleaned, stage=PhotoStage.FILED, actor=actor_user, event=events[0])
     if issue.state == State.DISPATCHED:
         _notify(_people(issue), kinds.ISSUE_ASSIGNED, issue, skip=actor_user, due=_fmt(issue.response_due))

@@ -5,7 +5,7 @@ import pytest
 from compounds.scopes import forget_scopes, scopes_for
 from governance.accounts.models import Notification
 from governance.accounts.selectors import unread_count
-from governance.compiled import Compiled, first_of
+from governance.compiled import Compiled, CompiledInsert, first_of
 
 
 def test_a_compiled_query_runs_with_each_callers_values(resident, neighbour):
@@ -217,3 +217,102 @@ def test_percent_signs_and_placeholders_are_numbered_for_postgresql():
     assert _numbered("SELECT 1 WHERE a = %s AND b LIKE '50%%' AND c IN (%s, %s)") == (
         "SELECT 1 WHERE a = $1 AND b LIKE '50%' AND c IN ($2, $3)"
     )
+
+
+# --- CompiledInsert -----------------------------------------------------------------------------
+
+
+def _columns(rows):
+    return [(n.user_id, n.kind, n.params, n.url, n.read_at) for n in rows]
+
+
+def test_a_compiled_insert_writes_what_bulk_create_writes_and_sets_the_keys(resident, neighbour):
+    from django.utils import timezone
+
+    Notification.objects.all().delete()
+    read = timezone.now()
+
+    def fresh():
+        return [
+            Notification(user=resident, kind="x", params={"ref": "#1", "n": 2, "zh": "电梯"}, url="/issues/1/"),
+            Notification(user=neighbour, kind="y", read_at=read),  # defaults: params {}, url ""
+            Notification(user_id=resident.pk, kind="z", params={"nested": [1, None]}),
+        ]
+
+    made = CompiledInsert(Notification).create(fresh())
+    expected = Notification.objects.bulk_create(fresh())
+
+    assert all(n.pk and not n._state.adding and n._state.db == "default" for n in made)
+    assert len({n.pk for n in made + expected}) == 6
+    stored = {n.pk: n for n in Notification.objects.all()}
+    assert _columns(stored[n.pk] for n in made) == _columns(expected)
+    assert _columns(made) == _columns(expected)
+    # auto_now_add: set on the objects as on the rows.
+    assert all(n.created_at is not None and stored[n.pk].created_at == n.created_at for n in made)
+    assert CompiledInsert(Notification).create([]) == []
+
+
+def test_a_compiled_insert_sends_the_save_signals_only_when_asked(resident):
+    from django.db.models.signals import post_save, pre_save
+
+    heard = []
+
+    def pre(sender, instance, **kwargs):
+        heard.append(("pre", instance.pk, kwargs["raw"], kwargs["update_fields"]))
+
+    def post(sender, instance, created, **kwargs):
+        heard.append(("post", instance.pk, created))
+
+    pre_save.connect(pre, sender=Notification)
+    post_save.connect(post, sender=Notification)
+    try:
+        insert = CompiledInsert(Notification)
+        insert.create([Notification(user=resident, kind="quiet")])
+        assert heard == []
+        [made] = insert.create([Notification(user=resident, kind="heard")], signals=True)
+    finally:
+        pre_save.disconnect(pre, sender=Notification)
+        post_save.disconnect(post, sender=Notification)
+    assert heard == [("pre", None, False, None), ("post", made.pk, True)]
+
+
+def test_a_compiled_insert_refuses_saved_objects_expressions_and_other_models(resident):
+    from django.db.models import F
+    from django.db.models.functions import Now
+
+    from compounds.models import Residency
+
+    Notification.objects.all().delete()
+    insert = CompiledInsert(Notification)
+    saved = Notification.objects.create(user=resident, kind="x")
+    with pytest.raises(ValueError, match="without a pk"):
+        insert.create([saved])
+    with pytest.raises(ValueError, match="objects only"):
+        insert.create([Residency()])
+    if insert_takes_arrays():
+        with pytest.raises(ValueError, match="expression"):
+            insert.create([Notification(user=resident, kind="x", read_at=Now())])
+        with pytest.raises(ValueError, match="expression"):
+            insert.create([Notification(user=resident, kind=F("url"))])
+    assert Notification.objects.count() == 1
+
+
+def insert_takes_arrays():
+    from django.db import connection
+
+    return connection.vendor == "postgresql"
+
+
+@pytest.mark.postgres
+def test_on_postgresql_a_compiled_insert_is_one_prepared_statement_for_any_number_of_rows(
+    resident, neighbour, django_assert_num_queries
+):
+    Notification.objects.all().delete()
+    insert = CompiledInsert(Notification)
+    for n in (1, 3):
+        with django_assert_num_queries(1) as captured:
+            insert.create([Notification(user=resident if i % 2 else neighbour, kind=f"k{i}") for i in range(n)])
+        assert captured.captured_queries[0]["sql"].startswith(f"EXECUTE {insert._statement.name}(")
+    statement = _prepared_statements()[insert._statement.name]
+    assert "UNNEST(" in statement and "%s" not in statement
+    assert sorted(Notification.objects.values_list("kind", flat=True)) == ["k0", "k0", "k1", "k2"]

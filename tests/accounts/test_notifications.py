@@ -325,3 +325,28 @@ def test_the_notification_list_takes_a_fixed_number_of_queries(client, reader, d
 
     assert response.status_code == 200
     assert len(response.context["page"].object_list) == 30
+
+
+def test_several_people_told_at_once_each_get_what_their_own_switches_allow(
+    reader, neighbour, officer, tasks_in_process, django_capture_on_commit_callbacks
+):
+    neighbour.notifications.all().delete()
+    officer.notifications.all().delete()
+    for user in (reader, neighbour, officer):
+        user.email = f"{user.username}@example.org"
+        user.save(update_fields=["email"])
+    NotificationPreference.objects.create(user=neighbour, kind=RESIDENCY_VERIFIED, channel="in_app", enabled=False)
+    NotificationPreference.objects.create(user=officer, kind=RESIDENCY_VERIFIED, channel="email", enabled=False)
+    # Another kind's switch changes nothing here.
+    NotificationPreference.objects.create(user=reader, kind=RESIDENCY_SUBMITTED, channel="in_app", enabled=False)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        made = services.notifications_send(
+            users=[reader, neighbour, officer, reader], kind=RESIDENCY_VERIFIED, params=PARAMS, url="/places/"
+        )
+
+    assert sorted(n.user_id for n in made) == sorted([reader.pk, officer.pk])
+    assert sorted(Notification.objects.filter(kind=RESIDENCY_VERIFIED).values_list("user_id", flat=True)) == sorted(
+        [reader.pk, officer.pk]
+    )
+    assert sorted(m.to[0] for m in mail.outbox) == sorted([reader.email, neighbour.email])
