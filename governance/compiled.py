@@ -1,4 +1,5 @@
-"""ORM queries compiled once and run many times: for the few reads every page makes.
+"""ORM queries compiled once and run many times: for the few reads every page makes, and the
+inserts every filing makes (``CompiledInsert``, at the end).
 
 Building a query's SQL costs the ORM about 0.25 ms each time (the filter's lookups, the joins,
 the compiler), and running a small indexed read on PostgreSQL about 0.04 ms: on this machine the
