@@ -600,6 +600,11 @@ def _dispatches_somewhere(s) -> bool:
 def _board_compound(user, pk):
     """Residents of the compound, people serving in it, and officers who manage it; else 404."""
     s = scopes_for(user)
+    if pk in s.compound_roles:  # a resident's or server's own compound: by compiled SQL
+        compound = _COMPOUND.first(pk)
+        if compound is None:
+            raise Http404
+        return compound
     return get_or_404(
         Compound.objects.filter(Q(pk__in=set(s.compound_roles)) | s.compound_q()).select_related("community"), pk
     )
