@@ -1,19 +1,20 @@
 """Generation stamps: what lets a page keep a rendered part of itself in the cache and never show
 it once the issues behind it have changed.
 
-Every cached part is keyed by the stamps of what it shows: one issue's timeline, the issues of one
-compound, community, subdistrict, category or reporter, all issues, the people named beside them,
-the names around them (categories, places, the organisations that handle issues and what ties
-them to places: contracts, branches' coverage) and the rates' monthly rollup. Any write to an
+Every cached part is kept with the stamps of what it shows (and read with them, in one round
+trip): one issue's timeline, the issues of one compound, community, subdistrict, category or
+reporter, all issues, the people named beside them, the names around them (categories, places,
+the organisations that handle issues and what ties them to places: contracts, branches'
+coverage) and the rates' monthly rollup. Any write to an
 issue drops the stamps of its compound, community, subdistrict, category and reporter (and "all")
 once its transaction has committed; a renamed category, compound or organisation drops the names'
 stamp; a refresh of the rollup drops the rollup's. The next reader finds a stamp missing
-and makes a fresh random one, so an entry kept under the old stamp is never read again (it
-expires on its own).
+and makes a fresh random one, so an entry kept with the old stamp is never read again (the next
+value kept replaces it, or it expires on its own).
 
 Why this is safe under concurrency: a reader reads the stamps *before* it reads the database, and
 a writer drops them (again) *after* its commit. A reader that read old data therefore holds an old
-stamp, and whatever it keeps lands under a key no one asks for again; a reader that comes after
+stamp, and whatever it keeps is kept with a stamp no one reads again; a reader that comes after
 the drop reads committed data.
 
 Writes that bypass the ORM's signals and ``Issue.objects.update`` (the generators' COPY and bulk
@@ -54,8 +55,15 @@ def _key(scope: str, pk) -> str:
 
 def stamp(*scopes: tuple[str, object]) -> str:
     """The current stamp of each scope, joined: part of a cache key. Read it before the data."""
+    return _stamps_and(scopes)[0]
+
+
+def _stamps_and(scopes, entry: str | None = None):
+    """The joined stamps of ``scopes`` and, read with them in one round trip to Redis (a page
+    asked for the stamps, then for its kept part: two), the cache's value under ``entry``."""
     keys = [_key(*s) for s in scopes]
-    found = cache.get_many(keys)
+    found = cache.get_many([*keys, entry] if entry is not None else keys)
+    value = found.pop(entry, None) if entry is not None else None
     missing = [k for k in keys if k not in found]
     if missing:
         for k in missing:
@@ -65,7 +73,22 @@ def stamp(*scopes: tuple[str, object]) -> str:
         found.update(cache.get_many(missing))
     # Dropped again between the add and the read (a write just now): a stamp of this reader's own,
     # never stored, so what it keeps is read by no one (not a shared empty stamp).
-    return ".".join(str(found.get(k) or uuid.uuid4().hex) for k in keys)
+    return ".".join(str(found.get(k) or uuid.uuid4().hex) for k in keys), value
+
+
+def kept(entry: str, scopes) -> tuple[str, object]:
+    """The stamps of ``scopes`` now, and what is kept under ``entry`` if it was kept under those
+    same stamps (else None). Both come from one read, made before the data: a value kept under
+    older stamps (a write dropped one since) is never returned, as if its key had changed."""
+    stamps, found = _stamps_and(scopes, entry)
+    if isinstance(found, tuple) and len(found) == 2 and found[0] == stamps:
+        return stamps, found[1]
+    return stamps, None
+
+
+def store(entry: str, stamps: str, value, timeout: int = TTL) -> None:
+    """Keep ``value`` under ``entry`` with the stamps read before its data (``kept``)."""
+    cache.set(entry, (stamps, value), timeout)
 
 
 def _drop(keys: set[str]) -> None:
@@ -131,8 +154,9 @@ def roles_changed() -> None:
 
 
 def everything_changed() -> None:
-    """After writes that no signal hears (the generators' COPY and bulk inserts): the names'
-    stamp is part of every key, so nothing kept before is read again."""
+    """After writes that no signal hears (the generators' COPY and bulk inserts): every kept
+    value is read with the names' stamp (or the people's, or the roles'), so nothing kept before
+    is read again."""
     names_changed()
     people_changed()
     roles_changed()
@@ -159,14 +183,16 @@ def cached(name: str, scopes, parts, compute, *, fresh=None, keep=None, stamps: 
 
     from governance.caching import key
 
-    # Rendered parts hold links (the script prefix), words (the language) and local times.
-    k = key(
-        f"page:{name}", stamps if stamps is not None else stamp(NAMES, *scopes), get_language(), get_script_prefix(),
-        timezone.get_current_timezone_name(), *parts,
-    )  # the stamps first, then the data
-    value = cache.get(k)
+    # Rendered parts hold links (the script prefix), words (the language) and local times. The
+    # stamps are not part of the key: the value is kept with them, and read with them (``kept``).
+    k = key(f"page:{name}", get_language(), get_script_prefix(), timezone.get_current_timezone_name(), *parts)
+    if stamps is None:
+        stamps, value = kept(k, (NAMES, *scopes))  # the stamps first, then the data
+    else:
+        found = cache.get(k)
+        value = found[1] if isinstance(found, tuple) and len(found) == 2 and found[0] == stamps else None
     if value is None or (fresh is not None and not fresh(value)):
         value = compute()
         if keep is None or keep(value):
-            cache.set(k, value, TTL)
+            cache.set(k, (stamps, value), TTL)
     return value

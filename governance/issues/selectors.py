@@ -171,21 +171,19 @@ def load_roles(user) -> None:
     pages that need all three on every request. A company's staff may hold a role at each of
     hundreds of compounds: reading them took ~1 ms per request. Kept under the roles' stamp, which
     any change to a role, a company's staff or a party member drops (``generations.ROLES``)."""
-    from django.core.cache import cache
-
     from governance import caching
 
     from . import generations
 
     if not generations.enabled() or not getattr(user, "is_authenticated", False) or "_linli_scopes" in user.__dict__:
         return
-    key = caching.key("roles", generations.stamp(generations.ROLES), user.pk, user.is_superuser)  # the stamp first
-    kept = cache.get(key)
+    key = caching.key("roles", user.pk, user.is_superuser)
+    stamps, kept = generations.kept(key, [generations.ROLES])  # the stamp first, then the data
     if kept is None:
         s = scopes_for(user)
         # Companies only for their staff (the only callers of ``_companies``): no query for others.
         companies = _companies(user) if s.compounds_with(Role.PROPERTY_STAFF) else None
-        cache.set(key, (s, _memberships(user), companies), generations.TTL)
+        generations.store(key, stamps, (s, _memberships(user), companies))
         return
     user._linli_scopes, user.__dict__["_linli_memberships"], companies = kept
     if companies is not None:

@@ -39,6 +39,42 @@ def test_a_stamp_is_made_once_and_dropped_by_a_write_to_its_issues(world, reside
     assert generations.stamp(("compound", world.b1.pk)) == other  # B1's issues did not change
 
 
+def test_a_kept_value_is_read_with_its_stamps_in_one_call_and_never_after_they_are_dropped(world, resident, monkeypatch):
+    from django.core.cache import cache
+
+    scopes = [("compound", world.a1.pk), generations.NAMES]
+    stamps, found = generations.kept("test:entry", scopes)
+    assert found is None
+    generations.store("test:entry", stamps, {"rows": [1, 2]})
+
+    calls, depth = [], []
+
+    def spy(name, real):
+        def call(*args, **kwargs):
+            if not depth:  # the caller's calls (a memory cache's get_many calls its own get)
+                calls.append(name)
+            depth.append(name)
+            try:
+                return real(*args, **kwargs)
+            finally:
+                depth.pop()
+
+        return call
+
+    for name in ("get", "get_many", "add", "set"):
+        monkeypatch.setattr(cache, name, spy(name, getattr(cache, name)))
+    assert generations.kept("test:entry", scopes) == (stamps, {"rows": [1, 2]})
+    assert calls == ["get_many"]  # the stamps and the value together
+    assert generations.kept("test:entry", [("compound", world.b1.pk), generations.NAMES])[1] is None  # other stamps
+
+    file_issue(resident, world.home)  # drops A1's stamp
+    now, found = generations.kept("test:entry", scopes)
+    assert now != stamps and found is None
+    # What a reader kept with the old stamps (it read before the write) is not read either.
+    generations.store("test:entry", stamps, {"rows": "old"})
+    assert generations.kept("test:entry", scopes) == (now, None)
+
+
 def test_the_stamp_is_dropped_again_after_the_commit(world, resident, django_capture_on_commit_callbacks):
     """A reader between the write and its commit reads the old rows: whatever it keeps under the
     stamp it saw must not outlive the commit."""
