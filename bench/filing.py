@@ -27,6 +27,7 @@ from __future__ import annotations
 import argparse
 import copy
 import json
+import math
 import os
 import resource
 import socket
@@ -55,19 +56,29 @@ def _cpu_seconds(backend_pid: int | None) -> tuple[float, float]:
     return own.ru_utime + own.ru_stime, server
 
 
-def _measure(fn, n: int, backend_pid: int | None) -> tuple[float, float, float]:
+def _backend_pid() -> int:
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        return cursor.fetchone()[0]
+
+
+def _measure(fn, n: int) -> tuple[float, float, float]:
     """The median wall time of ``fn`` and the mean CPU time it costs this process and the
-    database server, all in ms."""
+    database server, all in ms (the server's as NaN if the connection changed meanwhile)."""
     for _ in range(max(20, n // 10)):  # warm: connections, caches, the kept parts
         fn()
     times = []
+    backend_pid = _backend_pid()
     own_before, server_before = _cpu_seconds(backend_pid)
     for _ in range(n):
         started = time.perf_counter()
         fn()
         times.append(time.perf_counter() - started)
     own_after, server_after = _cpu_seconds(backend_pid)
-    return statistics.median(times) * 1000, (own_after - own_before) / n * 1000, (server_after - server_before) / n * 1000
+    server = (server_after - server_before) / n * 1000 if _backend_pid() == backend_pid else float("nan")
+    return statistics.median(times) * 1000, (own_after - own_before) / n * 1000, server
 
 
 def main() -> None:
@@ -128,14 +139,11 @@ def main() -> None:
             IssueEvent.objects.bulk_create([IssueEvent(issue=issue, action="file", at=issue.created_at, to_state="submitted", data={})])
         written.append(issue.pk)
 
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_backend_pid()")
-        backend_pid = cursor.fetchone()[0]
     try:
         rows = [
-            ("logged-in ceiling (session, user, name)", _measure(logged_in, args.n, backend_pid)),
-            ("durable write only (issue + event + commit)", _measure(write, args.n, backend_pid)),
-            ("whole filing (POST to redirect)", _measure(file, args.n, backend_pid)),
+            ("logged-in ceiling (session, user, name)", _measure(logged_in, args.n)),
+            ("durable write only (issue + event + commit)", _measure(write, args.n)),
+            ("whole filing (POST to redirect)", _measure(file, args.n)),
         ]
         counted = []
         with connection.execute_wrapper(lambda execute, sql, *rest: counted.append(sql) or execute(sql, *rest)):
@@ -154,7 +162,9 @@ def main() -> None:
     print(f"  the whole filing ran {len(counted)} SQL statements, then the commit")
     print(f"best a synchronous filing could reach: {ceiling_ms / (ceiling_ms + write_ms):.0%} of the logged-in ceiling")
     print(f"the whole filing reaches about:        {ceiling_ms / file_ms:.0%} (target {bench.FILE_TARGET:.0%})")
-    if sum(ceiling_cpu) and sum(write_cpu):
+    if any(math.isnan(t) for t in (*ceiling_cpu, *write_cpu, *file_cpu)):
+        print("by CPU: not given (the database connection changed during a measurement)")
+    elif sum(ceiling_cpu) and sum(write_cpu):  # 0: a server on another machine, or too few requests
         # Under load every core is busy (bench/run), so throughput goes as 1 / CPU per request.
         print(
             f"by CPU (what load is limited by): at most {sum(ceiling_cpu) / (sum(ceiling_cpu) + sum(write_cpu)):.0%}; "

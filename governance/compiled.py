@@ -266,13 +266,14 @@ class CompiledInsert:
         if not objs:
             return objs
         model = self.model
-        for obj in objs:
+        for obj in objs:  # every object checked before any signal is sent
             if type(obj) is not model:
                 raise ValueError(f"{model._meta.label} objects only, not a {type(obj).__name__}")
             if obj.pk is not None:
                 raise ValueError(f"new objects without a pk only, not {model._meta.label} {obj.pk}")
             obj._prepare_related_fields_for_save(operation_name="bulk_create")
-            if signals:
+        if signals:
+            for obj in objs:
                 pre_save.send(sender=model, instance=obj, raw=False, using=using, update_fields=None)
         connection = connections[using]
         if connection.vendor != "postgresql":
