@@ -81,9 +81,12 @@ def kept(entry: str, scopes) -> tuple[str, object]:
     same stamps (else None). Both come from one read, made before the data: a value kept under
     older stamps (a write dropped one since) is never returned, as if its key had changed."""
     stamps, found = _stamps_and(scopes, entry)
-    if isinstance(found, tuple) and len(found) == 2 and found[0] == stamps:
-        return stamps, found[1]
-    return stamps, None
+    return stamps, _kept_with(found, stamps)
+
+
+def _kept_with(found, stamps: str):
+    """The value of a cache entry (``store``) if it was kept with ``stamps``, else None."""
+    return found[1] if isinstance(found, tuple) and len(found) == 2 and found[0] == stamps else None
 
 
 def store(entry: str, stamps: str, value, timeout: int = TTL) -> None:
@@ -189,10 +192,9 @@ def cached(name: str, scopes, parts, compute, *, fresh=None, keep=None, stamps: 
     if stamps is None:
         stamps, value = kept(k, (NAMES, *scopes))  # the stamps first, then the data
     else:
-        found = cache.get(k)
-        value = found[1] if isinstance(found, tuple) and len(found) == 2 and found[0] == stamps else None
+        value = _kept_with(cache.get(k), stamps)
     if value is None or (fresh is not None and not fresh(value)):
         value = compute()
         if keep is None or keep(value):
-            cache.set(k, (stamps, value), TTL)
+            store(k, stamps, value)
     return value
