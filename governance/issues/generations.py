@@ -54,7 +54,8 @@ def _key(scope: str, pk) -> str:
 
 
 def stamp(*scopes: tuple[str, object]) -> str:
-    """The current stamp of each scope, joined: part of a cache key. Read it before the data."""
+    """The current stamp of each scope, joined: what a value is kept with (``store``). Read it
+    before the data."""
     return _stamps_and(scopes)[0]
 
 

@@ -105,6 +105,14 @@ _COMPOUND = Compiled(
 )
 
 
+def _compound_or_404(pk: int) -> Compound:
+    """A compound the caller was already found to belong to, by compiled SQL; 404 if it is gone."""
+    compound = _COMPOUND.first(pk)
+    if compound is None:
+        raise Http404
+    return compound
+
+
 def _resident_compound(request, resident_of):
     """The compound the resident files in: the one ?compound= (or the form) names, which must be
     one they live in (else 404), or the only one; None: let them pick."""
@@ -116,10 +124,7 @@ def _resident_compound(request, resident_of):
     # At most 19 digits: a bigint, and never a string too long for int() (4,300 digits: a 500).
     if not (wanted.isascii() and wanted.isdigit() and len(wanted) <= 19) or int(wanted) not in resident_of:
         raise Http404
-    compound = _COMPOUND.first(int(wanted))
-    if compound is None:
-        raise Http404
-    return compound
+    return _compound_or_404(int(wanted))
 
 
 def _file(request, form, compound, **extra):
@@ -600,11 +605,8 @@ def _dispatches_somewhere(s) -> bool:
 def _board_compound(user, pk):
     """Residents of the compound, people serving in it, and officers who manage it; else 404."""
     s = scopes_for(user)
-    if pk in s.compound_roles:  # a resident's or server's own compound: by compiled SQL
-        compound = _COMPOUND.first(pk)
-        if compound is None:
-            raise Http404
-        return compound
+    if pk in s.compound_roles:  # a resident's or server's own compound
+        return _compound_or_404(pk)
     return get_or_404(
         Compound.objects.filter(Q(pk__in=set(s.compound_roles)) | s.compound_q()).select_related("community"), pk
     )
