@@ -31,10 +31,13 @@ seed; times are relative to the moment of the run).
 """
 
 import math
+import queue
 import random
 import re
 import sys
+import threading
 import time
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, replace
 from datetime import timedelta
 
@@ -502,9 +505,7 @@ class ScaleSeeder:
                 strict=True,
             )
         )
-        self.sql("SET synchronous_commit = off")
-        self.sql("SET max_parallel_workers_per_gather = 0")
-        self.sql("SET work_mem = '256MB'")
+        self._session_settings()
         steps = [
             ("places", self.step_places),
             ("buildings", self.step_buildings),
@@ -523,6 +524,11 @@ class ScaleSeeder:
             fn(name)
         self.sql("SET synchronous_commit = on")
         return self.p.times
+
+    def _session_settings(self):
+        self.sql("SET synchronous_commit = off")
+        self.sql("SET max_parallel_workers_per_gather = 0")
+        self.sql("SET work_mem = '256MB'")
 
     def _policy(self):
         with connection.cursor() as cur:
@@ -1150,14 +1156,17 @@ class ScaleSeeder:
         self.p.finish()
 
     def step_issues(self, step):
-        with transaction.atomic():
+        self._plan_inputs()
+        # Two connections when they can see each other's writes (not inside a caller's
+        # transaction): a second one computes each slice's plan while this one writes the one before.
+        planner = self._plans_ahead if not connection.in_atomic_block else self._plans_here
+        with planner() as plans, transaction.atomic():
             saved = self._drop_checks(self.ISSUE_TABLES, keep=self.ISSUE_STEP_READS)
-            self._write_issues(step)
+            self._write_issues(step, plans)
             self._restore_checks("issue indexes", saved)
 
-    def _write_issues(self, step):
-        z = self.z
-        self.p.start(step, z.issues)
+    def _plan_inputs(self):
+        """The categories' buckets and the busiest compound's showcase, read by the plans."""
         general, branchy = self._categories()
         self.sql("DROP TABLE IF EXISTS sc_show")
         self.sql(
@@ -1171,28 +1180,126 @@ class ScaleSeeder:
                 [k, row[0], cat, *row[2:]],
             )
         self.sql("ANALYZE sc_show")
-        slices = max(1, math.ceil(z.issues / CHUNK_ROWS))
-        base = 0
-        for s in range(slices):
-            f0, f1 = s / slices, (s + 1) / slices
+
+    def _slices(self):
+        slices = max(1, math.ceil(self.z.issues / CHUNK_ROWS))
+        return [(s, s / slices, (s + 1) / slices, s == slices - 1) for s in range(slices)]
+
+    @contextmanager
+    def _plans_here(self):
+        """Each slice's plan, computed on this connection when asked for: (table, rows)."""
+
+        def plans():
+            base = 0
+            for _s, f0, f1, last in self._slices():
+                self.sql("DROP TABLE IF EXISTS sc_plan")
+                self.sql(self._plan_sql(f0, f1, last, "sc_plan", temp=True), self._plan_params(base))
+                n = self.val("SELECT count(*) FROM sc_plan")
+                yield "sc_plan", n
+                base += n
             self.sql("DROP TABLE IF EXISTS sc_plan")
-            self.sql(self._plan_sql(f0, f1, last=(s == slices - 1)), self._plan_params(base))
-            n = self.val("SELECT count(*) FROM sc_plan")
-            self.sql("ANALYZE sc_plan")
-            self.sql(self._issue_insert_sql())
-            if self.val("SELECT count(*) FROM sc_plan WHERE state = 'merged'"):
+
+        yield plans()
+
+    # The plans' inputs this connection keeps in temporary tables, shared with the planner's.
+    PLAN_INPUTS = ("sc_c", "sc_res", "sc_bzone", "sc_cat", "sc_show")
+
+    @contextmanager
+    def _plans_ahead(self):
+        """Each slice's plan, computed by a second connection at most one slice ahead, into an
+        unlogged table of its own: (table, rows). A plan is most of a slice's time and reads only
+        the inputs shared here (committed before the step's transaction takes its locks) and the
+        zones' households, none of which that transaction locks; the issue tables it writes are
+        this connection's alone. Whatever happens, the planner is stopped and its tables dropped."""
+        for name in self.PLAN_INPUTS:
+            self.sql(f"DROP TABLE IF EXISTS {name}_shared")
+            self.sql(f"CREATE UNLOGGED TABLE {name}_shared (LIKE pg_temp.{name} INCLUDING ALL)")
+            self.sql(f"INSERT INTO {name}_shared SELECT * FROM pg_temp.{name}")
+            self.sql(f"ANALYZE {name}_shared")
+        ready: queue.Queue = queue.Queue(maxsize=1)
+        stop = threading.Event()
+        backend = []  # the planner's server process, to cancel its statement if this side fails
+
+        def hand(item) -> bool:
+            while not stop.is_set():
+                try:
+                    ready.put(item, timeout=0.2)
+                    return True
+                except queue.Full:
+                    continue
+            return False
+
+        def planner():
+            try:
+                # Its own session: the same settings, and the shared inputs under their usual names.
+                backend.append(self.val("SELECT pg_backend_pid()"))
+                self._session_settings()
+                self.sql("SET lock_timeout = '5min'")  # never wait on this connection's step for ever
+                for name in self.PLAN_INPUTS:
+                    self.sql(f"CREATE TEMP VIEW {name} AS SELECT * FROM {name}_shared")
+                base = 0
+                for s, f0, f1, last in self._slices():
+                    table = f"sc_plan_{s}"
+                    self.sql(f"DROP TABLE IF EXISTS {table}")
+                    self.sql(self._plan_sql(f0, f1, last, table, temp=False), self._plan_params(base))
+                    n = self.val(f"SELECT count(*) FROM {table}")
+                    if not hand((table, n)):
+                        return
+                    base += n
+                hand(None)
+            except BaseException as exc:  # handed over, raised in the writing connection
+                hand(exc)
+            finally:
+                connection.close()
+
+        def plans():
+            while (item := ready.get()) is not None:
+                if isinstance(item, BaseException):
+                    raise item
+                yield item
+                self.sql(f"DROP TABLE {item[0]}")
+
+        thread = threading.Thread(target=planner, name="seed_scale planner", daemon=True)
+        thread.start()
+        try:
+            yield plans()
+        finally:
+            stop.set()
+            if thread.is_alive() and backend:  # it plans a slice no one will write: stop it now
+                self.val("SELECT pg_cancel_backend(%s)", [backend[0]])
+            thread.join()
+            for name in self._planner_tables():
+                self.sql(f"DROP TABLE IF EXISTS {name}")
+
+    @staticmethod
+    def _planner_tables() -> list[str]:
+        """The unlogged tables the second connection's plans and their shared inputs live in."""
+        with connection.cursor() as cur:
+            cur.execute(
+                "SELECT tablename FROM pg_tables WHERE schemaname = current_schema() "
+                "AND tablename ~ '^sc_(plan_[0-9]+|[a-z]+_shared)$' ORDER BY 1"
+            )
+            return [name for (name,) in cur.fetchall()]
+
+    def _write_issues(self, step, plans):
+        self.p.start(step, self.z.issues)
+        base = 0
+        for plan, n in plans:
+            self.sql(f"ANALYZE {plan}")
+            self.sql(self._issue_insert_sql(plan))
+            if self.val(f"SELECT count(*) FROM {plan} WHERE state = 'merged'"):
                 # Merged into the latest earlier issue of the compound that was itself not void.
                 self.sql(
-                    """UPDATE sc_plan p SET dup = (
+                    f"""UPDATE {plan} p SET dup = (
                          SELECT e.id FROM issues_issue e WHERE e.compound_id = p.compound_id AND e.created_at <= p.t0
                            AND e.id < p.id AND e.state NOT IN ('cancelled', 'merged')
                          ORDER BY e.created_at DESC, e.id DESC LIMIT 1)
                        WHERE p.state = 'merged'"""
                 )
                 self.sql(
-                    "UPDATE issues_issue i SET duplicate_of_id = p.dup FROM sc_plan p WHERE p.state = 'merged' AND i.id = p.id"
+                    f"UPDATE issues_issue i SET duplicate_of_id = p.dup FROM {plan} p WHERE p.state = 'merged' AND i.id = p.id"
                 )
-            self.sql(self._events_sql())
+            self.sql(self._events_sql(plan))
             self.sql(
                 f"""INSERT INTO issues_summons (summoned_at, reason, response_due, resolution_due, responded_at, resolved_at,
                         ended_at, department_id, issue_id, summoned_by_id)
@@ -1200,12 +1307,11 @@ class ScaleSeeder:
                        e10 + interval '1 hour' * {self.policy["summons_response_hours"]},
                        e10 + interval '1 hour' * {self.policy["summons_resolution_hours"]}, e11, coalesce(e16, e13), NULL,
                        dept_id, id, subadmin_user
-                FROM sc_plan WHERE l2 = 'summon' AND e10 IS NOT NULL ORDER BY id"""
+                FROM {plan} WHERE l2 = 'summon' AND e10 IS NOT NULL ORDER BY id"""
             )
             base += n
             self.p.advance(n)
         self.issues_written = base
-        self.sql("DROP TABLE IF EXISTS sc_plan")
         self.p.finish()
 
     def _plan_params(self, base):
@@ -1217,7 +1323,7 @@ class ScaleSeeder:
             "base": base,
         }
 
-    def _plan_sql(self, f0: float, f1: float, last: bool) -> str:
+    def _plan_sql(self, f0: float, f1: float, last: bool, table: str, temp: bool) -> str:
         o, pol = self.off, self.policy
         R = self.r
         show = (
@@ -1231,7 +1337,7 @@ class ScaleSeeder:
         nd = len(DISTRICT_DEPARTMENTS)
         h = "interval '1 hour'"
         return f"""
-CREATE TEMP TABLE sc_plan AS
+CREATE {"TEMP" if temp else "UNLOGGED"} TABLE {table} AS
 WITH g AS (
     SELECT c.c, j, 0 AS sc,
            greatest(%(start)s::timestamptz + interval '1 second' * (%(span)s * power({f0}, {tpow})),
@@ -1418,7 +1524,7 @@ SELECT r.*,
 FROM r
 """
 
-    def _issue_insert_sql(self) -> str:
+    def _issue_insert_sql(self, plan: str) -> str:
         o = self.off
         pol = self.policy
         h = "interval '1 hour'"
@@ -1467,10 +1573,10 @@ SELECT id,
     CASE WHEN hk = 'member' THEN {o["mem"]} + mstart + CASE WHEN e6 IS NOT NULL THEN rm ELSE h1m END + 1 END,
     CASE WHEN e15 IS NOT NULL THEN {person} WHEN e14 IS NOT NULL THEN NULL WHEN e11 IS NOT NULL THEN {person} END,
     CASE WHEN loc = 'h' THEN r_household END, reporter, subdistrict_id, zone_id, NULL, e7 IS NOT NULL
-FROM sc_plan ORDER BY id
+FROM {plan} ORDER BY id
 """
 
-    def _events_sql(self) -> str:
+    def _events_sql(self, plan: str) -> str:
         label = f"""CASE {{k}} WHEN 'member' THEN {self.name_expr("{u}")} WHEN 'property' THEN co.name
                      WHEN 'committee' THEN compound_name || ' 业主委员会' WHEN 'community' THEN cm.name ELSE '' END"""
         person = "CASE WHEN l2 = 'summon' THEN dept_user WHEN e6 IS NOT NULL THEN hr_user ELSE h1_user END"
@@ -1479,7 +1585,7 @@ FROM sc_plan ORDER BY id
         return f"""
 INSERT INTO issues_issueevent (action, at, from_state, to_state, note, public, data, actor_id, issue_id)
 SELECT v.action, v.at, v.fs, v.ts, v.note, true, v.data, v.actor, p.id
-FROM sc_plan p
+FROM {plan} p
 LEFT JOIN committees_propertycompany co ON co.id = p.company_id
 JOIN compounds_community cm ON cm.id = p.community_id
 LEFT JOIN compounds_department dp ON dp.id = p.dept_id

@@ -9,7 +9,7 @@ from datetime import timedelta
 
 import pytest
 from django.core.management import CommandError, call_command
-from django.db import connection, transaction
+from django.db import DataError, connection, transaction
 from django.db.models import Count, F, Max, Q
 from django.urls import reverse
 from django.utils import timezone
@@ -207,11 +207,14 @@ def test_a_tiny_city_is_consistent(client):
 
 
 def test_an_interrupted_issue_step_leaves_keys_and_indexes(monkeypatch):
+    # Four slices: the second connection is still planning (or waiting to hand over) the next
+    # ones when this one fails; it is stopped and its tables dropped.
+    monkeypatch.setattr(scale, "CHUNK_ROWS", 500)
     before = keys_and_indexes()
 
     written = []
 
-    def broken(self):
+    def broken(self, plan):
         # The first chunk's issues are written; its events fail.
         written.append(self.val("SELECT count(*) FROM issues_issue"))
         raise RuntimeError("disk full")
@@ -222,6 +225,63 @@ def test_an_interrupted_issue_step_leaves_keys_and_indexes(monkeypatch):
     assert written[0] > 0
     assert keys_and_indexes() == before
     assert not Issue.objects.exists()
+    assert scale.ScaleSeeder._planner_tables() == []
+
+
+def issue_rows():
+    return (
+        list(Issue.objects.order_by("pk").values_list("pk", "state", "created_at", "handler_kind", "duplicate_of_id")),
+        list(IssueEvent.objects.order_by("issue_id", "at", "pk").values_list("issue_id", "action", "at", "data")),
+    )
+
+
+def test_plans_computed_ahead_by_a_second_connection_write_the_same_city(monkeypatch):
+    # Four slices: a second connection plans each while this one writes the one before. Inside a
+    # caller's transaction (which a second connection could not see into) one connection does
+    # both, one slice after the other; the city is the same.
+    monkeypatch.setattr(scale, "CHUNK_ROWS", 500)
+    planned_by = set()
+    plan_sql = scale.ScaleSeeder._plan_sql
+
+    def spied(self, *args, **kwargs):
+        with connection.cursor() as cur:
+            cur.execute("SELECT pg_backend_pid()")
+            planned_by.add(cur.fetchone()[0])
+        return plan_sql(self, *args, **kwargs)
+
+    monkeypatch.setattr(scale.ScaleSeeder, "_plan_sql", spied)
+    seed()
+    ahead = issue_rows()
+    with connection.cursor() as cur:
+        cur.execute("SELECT pg_backend_pid()")
+        assert planned_by and cur.fetchone()[0] not in planned_by
+    assert len(ahead[0]) == 2000 and {state for _, state, *_ in ahead[0]} >= {"closed", "merged", "escalated"}
+    assert scale.ScaleSeeder._planner_tables() == []
+
+    planned_by.clear()
+    with transaction.atomic():
+        seed(reset=True)
+    with connection.cursor() as cur:
+        cur.execute("SELECT pg_backend_pid()")
+        assert planned_by == {cur.fetchone()[0]}
+    assert issue_rows() == ahead
+
+
+def test_a_failing_plan_stops_the_step_and_leaves_keys_and_indexes(monkeypatch):
+    monkeypatch.setattr(scale, "CHUNK_ROWS", 500)
+    before = keys_and_indexes()
+    plan_sql = scale.ScaleSeeder._plan_sql
+
+    def broken(self, f0, f1, last, table, temp):
+        # The third slice's plan fails on the second connection, while this one writes the first two.
+        return "SELECT 1 / 0" if table == "sc_plan_2" else plan_sql(self, f0, f1, last, table, temp)
+
+    monkeypatch.setattr(scale.ScaleSeeder, "_plan_sql", broken)
+    with pytest.raises(DataError, match="division by zero"):
+        seed()
+    assert keys_and_indexes() == before
+    assert not Issue.objects.exists() and not IssueEvent.objects.exists()
+    assert scale.ScaleSeeder._planner_tables() == []
 
 
 def test_a_city_generated_inside_a_transaction():
