@@ -240,6 +240,15 @@ def test_plans_computed_ahead_by_a_second_connection_write_the_same_city(monkeyp
     # caller's transaction (which a second connection could not see into) one connection does
     # both, one slice after the other; the city is the same.
     monkeypatch.setattr(scale, "CHUNK_ROWS", 500)
+    # Both cities as of the same minute (times are relative to the run), whenever each runs.
+    frozen = timezone.now().replace(second=0, microsecond=0)
+    init = scale.ScaleSeeder.__init__
+
+    def as_of_frozen(self, *args, **kwargs):
+        init(self, *args, **kwargs)
+        self.now, self.today = frozen, timezone.localdate(frozen)
+
+    monkeypatch.setattr(scale.ScaleSeeder, "__init__", as_of_frozen)
     planned_by = set()
     plan_sql = scale.ScaleSeeder._plan_sql
 
