@@ -1207,7 +1207,7 @@ class ScaleSeeder:
     @contextmanager
     def _plans_ahead(self):
         """Each slice's plan, computed by a second connection at most one slice ahead, into an
-        unlogged table of its own: (table, rows). A plan is most of a slice's time and reads only
+        unlogged table of its own: (table, rows). A plan is about half of a slice's time and reads only
         the inputs shared here (committed before the step's transaction takes its locks) and the
         zones' households, none of which that transaction locks; the issue tables it writes are
         this connection's alone. Whatever happens, the planner is stopped and its tables dropped."""
