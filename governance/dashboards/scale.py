@@ -1256,8 +1256,7 @@ class ScaleSeeder:
             while (item := ready.get()) is not None:
                 if isinstance(item, BaseException):
                     raise item
-                yield item
-                self.sql(f"DROP TABLE {item[0]}")
+                yield item  # its table is dropped below, with the others, once the step is over
 
         thread = threading.Thread(target=planner, name="seed_scale planner", daemon=True)
         thread.start()
